@@ -1,0 +1,51 @@
+# Every target builds .venv from requirements.txt first when it is missing or out of date.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+CHAPTERS ?=
+WORKERS ?= 2
+
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+export MPLBACKEND := Agg
+
+.PHONY: demo test lab release autograde feedback report validate bench lint clean
+
+$(STAMP): requirements.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --disable-pip-version-check -q -r requirements.txt
+	$(BIN)/python -m pip install --disable-pip-version-check -q --no-deps --no-build-isolation -e .
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/python -m course demo
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab --notebook-dir=release
+
+validate: $(STAMP)
+	$(BIN)/python -m course validate $(CHAPTERS)
+
+release: $(STAMP)
+	$(BIN)/python -m course release $(CHAPTERS)
+
+autograde: $(STAMP)
+	$(BIN)/python -m course autograde --workers $(WORKERS) $(CHAPTERS)
+
+feedback: $(STAMP)
+	$(BIN)/python -m course feedback $(CHAPTERS)
+
+report: $(STAMP)
+	$(BIN)/python -m course report
+
+bench: $(STAMP)
+	$(BIN)/python -m course bench $(CHAPTERS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check course utils tests
+
+clean:
+	rm -rf autograded/*/ feedback submitted reports/*.csv reports/*.html gradebook.db .bench

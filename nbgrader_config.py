@@ -1,0 +1,47 @@
+"""nbgrader configuration: the repository root is the course directory."""
+
+import os
+
+c = get_config()  # noqa: F821  (provided by nbgrader when it loads this file)
+
+ROOT = os.path.dirname(os.path.abspath(__file__))
+
+c.CourseDirectory.course_id = "deep-learning"
+c.CourseDirectory.root = ROOT
+c.CourseDirectory.source_directory = "source"
+c.CourseDirectory.release_directory = "release"
+c.CourseDirectory.submitted_directory = "submitted"
+c.CourseDirectory.autograded_directory = "autograded"
+c.CourseDirectory.feedback_directory = "feedback"
+c.CourseDirectory.db_url = os.environ.get(
+    "COURSE_DB_URL", "sqlite:///" + os.path.join(ROOT, "gradebook.db")
+)
+c.CourseDirectory.ignore = [
+    ".ipynb_checkpoints", "*.pyc", "__pycache__", ".DS_Store", "*.egg-info", "*.log",
+]
+
+# Student stubs.
+c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+
+# Execution. The heaviest training cell takes well under 30 s on a 2-core CPU; 120 s leaves
+# room for a slow laptop yet stops an infinite loop in a couple of minutes.
+c.Execute.timeout = int(os.environ.get("COURSE_CELL_TIMEOUT", "120"))
+c.Execute.interrupt_on_timeout = True
+c.Execute.startup_timeout = 120
+
+# TensorFlow and Python warnings go to stderr, and nbgrader gives zero points to a graded
+# cell with stderr output. Drop stderr outputs made only of such warnings. Errors raised by
+# a test are error outputs, not stderr, so this cannot turn a failing test into a pass.
+c.IgnorePattern.enabled = True
+c.IgnorePattern.pattern = os.environ.get(
+    "COURSE_STDERR_IGNORE",
+    r"(?m)^(\S+: \w*Warning: |WARNING: |W\d{4} |I\d{4} |E\d{4} |\d{4}-\d\d-\d\d \d\d:\d\d:\d\d"
+    r"\.\d+: [IWE] |WARNING:tensorflow|WARNING:absl|  warnings\.warn\()",
+)
+
+c.LimitOutput.max_lines = 1000
+c.LimitOutput.max_traceback = 100
+
+# Feedback never shows hidden tests.
+c.ClearHiddenTests.enforce_metadata = True
