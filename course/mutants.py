@@ -16,6 +16,7 @@ from __future__ import annotations
 import copy
 import importlib.util
 import os
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -121,7 +122,8 @@ def run_mutant_sweep(chapter: str, root: Path = ROOT, timeout: int = 300) -> Swe
     workdir = source_notebook(chapter, root).parent
     os.environ.setdefault("COURSE_TF_THREADS", "1")
     NotebookClient(sweep, timeout=timeout, allow_errors=True, kernel_name="python3",
-                   resources={"metadata": {"path": str(workdir)}}).execute()
+                   resources={"metadata": {"path": str(workdir)}}).execute(
+        stderr=subprocess.DEVNULL)  # kernel start-up logs
     reference_errors = [
         f"cell {i}: {err}" for i, cell in enumerate(sweep.cells)
         if cell.metadata.get("sweep") == "reference" for err in _errors(cell)

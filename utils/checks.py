@@ -37,7 +37,9 @@ def describe(value: Any, max_items: int = 8) -> str:
         value
     ):
         inner = ", ".join(describe(v) for v in value)
-        return f"[{inner}]" if isinstance(value, list) else f"({inner}{',' if len(value) == 1 else ''})"
+        if isinstance(value, list):
+            return f"[{inner}]"
+        return f"({inner},)" if len(value) == 1 else f"({inner})"
     if hasattr(value, "numpy") and callable(value.numpy):
         value = value.numpy()
     if isinstance(value, np.ndarray) or _is_numeric_array(value):
@@ -299,7 +301,7 @@ def assert_layers(model, expected: list[dict], call: str, hint: str = "") -> Non
     if len(rows) != len(expected):
         _fail(f"{call} has {len(rows)} layers {got_classes}; expected {len(expected)} "
               f"{want_classes}", hint)
-    for i, (got, want) in enumerate(zip(rows, expected)):
+    for i, (got, want) in enumerate(zip(rows, expected, strict=True)):
         for key, value in want.items():
             if got.get(key) != value:
                 _fail(f"{call}: layer {i} ({got['class']}) has {key} = {got.get(key)!r}; "

@@ -1,0 +1,115 @@
+"""``course bench``: measured figures for this machine (printed, never asserted).
+
+1. Each chapter's solution notebook executed in a fresh kernel (TensorFlow import included).
+2. Autograde wall time for the same submissions with plain ``nbgrader autograde`` (one
+   process, one submission after another), ``course autograde --workers 1`` and
+   ``--workers 2``, in a scratch copy of the course (the real gradebook is not touched),
+   and whether all three gave the same grades.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from course import autograde, demo, gradebook, release
+from course import notebooks as nbs
+from course.chapters import ROOT, source_notebook
+from course.execute import execute_notebook
+from course.nbgrader_cli import kernel_environment
+
+console = Console()
+
+
+def time_solutions(chapters: list[str], root: Path = ROOT) -> dict[str, float]:
+    """Wall seconds to run each solution notebook top to bottom in a fresh kernel, with
+    TensorFlow's default threads (as on a student's machine)."""
+    seconds = {}
+    for chapter in chapters:
+        result = execute_notebook(source_notebook(chapter, root), threads=None)
+        seconds[chapter] = result.seconds
+        status = "ok" if not result.errors else f"ERROR {result.errors[0]}"
+        console.print(f"  {chapter}: {result.seconds:.1f} s {status}")
+    return seconds
+
+
+def scratch_course(chapter: str, submissions: int, root: Path = ROOT) -> Path:
+    """A copy of the course with ``submissions`` students for ``chapter`` (alternately the
+    reference and the mistakes demo notebooks)."""
+    scratch = root / ".bench" / "course"
+    if scratch.exists():
+        shutil.rmtree(scratch)
+    for part in ("source", "release"):
+        shutil.copytree(root / part / chapter, scratch / part / chapter)
+    shutil.copy(root / "nbgrader_config.py", scratch)
+    notebooks = demo.demo_notebooks(chapter, root)
+    for number in range(submissions):
+        kind = "reference" if number % 2 == 0 else "mistakes"
+        folder = scratch / "submitted" / f"student{number + 1:02d}" / chapter
+        nbs.write(notebooks[kind], folder / f"{chapter}.ipynb")
+    return scratch
+
+
+def _fresh_gradebook(scratch: Path, chapter: str) -> None:
+    for leftover in ("gradebook.db", "autograded", "reports"):
+        path = scratch / leftover
+        if path.is_dir():
+            shutil.rmtree(path)
+        elif path.exists():
+            path.unlink()
+    release.register([chapter], scratch)
+
+
+def _grades(scratch: Path) -> dict:
+    return {(s.student, s.cell): s.score for s in gradebook.scores(scratch)}
+
+
+def time_autograde(chapter: str, submissions: int, root: Path = ROOT) -> list[tuple]:
+    """(label, seconds, grades) for plain nbgrader, workers=1 and workers=2."""
+    scratch = scratch_course(chapter, submissions, root)
+    runs = []
+    _fresh_gradebook(scratch, chapter)
+    start = time.perf_counter()
+    env = {k: v for k, v in kernel_environment(threads=None).items()
+           if k not in ("COURSE_TF_THREADS", "OMP_NUM_THREADS")}
+    subprocess.run([sys.executable, "-m", "nbgrader", "autograde", chapter, "--force"],
+                   cwd=scratch, env=env, capture_output=True, check=True)
+    runs.append(("plain nbgrader autograde", time.perf_counter() - start, _grades(scratch)))
+    for workers in (1, 2):
+        _fresh_gradebook(scratch, chapter)
+        start = time.perf_counter()
+        autograde.autograde([chapter], scratch, workers=workers, force=True)
+        runs.append((f"course autograde --workers {workers}", time.perf_counter() - start,
+                     _grades(scratch)))
+    return runs
+
+
+def bench(chapters: list[str], submissions: int = 8, root: Path = ROOT) -> None:
+    console.print(f"[bold]Solution notebooks[/bold] ({os.cpu_count()} CPU cores)")
+    seconds = time_solutions(chapters, root)
+    table = Table(title="Solution notebook, fresh kernel (target: at most 90 s each)")
+    table.add_column("chapter")
+    table.add_column("seconds", justify="right")
+    for chapter, value in seconds.items():
+        table.add_row(chapter, f"{value:.1f}")
+    table.add_row("all", f"{sum(seconds.values()):.1f}")
+    console.print(table)
+
+    chapter = chapters[0]
+    console.print(f"[bold]Autograde[/bold]: {submissions} submissions of {chapter}")
+    runs = time_autograde(chapter, submissions, root)
+    baseline = runs[0][1]
+    table = Table(title=f"Autograde wall time, {submissions} submissions of {chapter}")
+    for column in ("grader", "seconds", "speed-up vs plain", "same grades as plain"):
+        table.add_column(column, justify="left" if column == "grader" else "right")
+    for label, value, grades in runs:
+        table.add_row(label, f"{value:.1f}", f"{baseline / value:.2f}x",
+                      "yes" if grades == runs[0][2] else "NO")
+    console.print(table)

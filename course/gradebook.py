@@ -1,0 +1,158 @@
+"""Access to nbgrader's SQLite gradebook, one writer at a time.
+
+SQLite allows one writer at a time; several grading processes (``autograde --workers N``,
+or two runs started at once) therefore take an exclusive file lock for every gradebook
+session. ``install_lock`` makes nbgrader's own ``Gradebook`` take it too, in a worker process.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from nbgrader import api
+
+from course.chapters import ROOT
+
+COURSE_ID = "deep-learning"
+
+
+def db_path(root: Path = ROOT) -> Path:
+    return root / "gradebook.db"
+
+
+def db_url(root: Path = ROOT) -> str:
+    return f"sqlite:///{db_path(root)}"
+
+
+def _lock_path(root: Path) -> Path:
+    return root / ".grading.lock"
+
+
+class _ProcessLock:
+    """An exclusive ``flock`` on a file, re-entrant within one process."""
+
+    def __init__(self) -> None:
+        self._guard = threading.RLock()
+        self._depth = 0
+        self._fd: int | None = None
+        self.path: Path | None = None
+
+    def acquire(self, path: Path) -> None:
+        self._guard.acquire()
+        if self._depth == 0:
+            self.path = path
+            self._fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+            fcntl.flock(self._fd, fcntl.LOCK_EX)
+        self._depth += 1
+
+    def release(self) -> None:
+        self._depth -= 1
+        if self._depth == 0 and self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None
+        self._guard.release()
+
+
+_LOCK = _ProcessLock()
+
+
+@contextlib.contextmanager
+def locked(root: Path = ROOT):
+    """Hold the gradebook's writer lock for the duration of the block."""
+    _LOCK.acquire(_lock_path(root))
+    try:
+        yield
+    finally:
+        _LOCK.release()
+
+
+@contextlib.contextmanager
+def open_gradebook(root: Path = ROOT):
+    """An nbgrader ``Gradebook`` on the course's database, held under the writer lock."""
+    with locked(root):
+        gb = api.Gradebook(db_url(root), COURSE_ID)
+        try:
+            yield gb
+        finally:
+            gb.close()
+
+
+def install_lock(root: Path) -> None:
+    """Make every nbgrader ``Gradebook`` opened in this process hold the writer lock until it
+    is closed. Called by grading worker processes before they run nbgrader."""
+    original_init, original_close = api.Gradebook.__init__, api.Gradebook.close
+
+    def init(self, *args, **kwargs):
+        _LOCK.acquire(_lock_path(root))
+        try:
+            original_init(self, *args, **kwargs)
+        except BaseException:
+            _LOCK.release()
+            raise
+        self._course_lock_held = True
+
+    def close(self):
+        try:
+            original_close(self)
+        finally:
+            if getattr(self, "_course_lock_held", False):
+                self._course_lock_held = False
+                _LOCK.release()
+
+    api.Gradebook.__init__ = init
+    api.Gradebook.close = close
+
+
+@dataclass(frozen=True)
+class TestScore:
+    """Points of one graded cell of one submission."""
+
+    student: str
+    chapter: str
+    cell: str
+    score: float
+    max_score: float
+    automatic: bool
+
+
+def scores(root: Path = ROOT) -> list[TestScore]:
+    """Every graded cell of every submission in the gradebook."""
+    rows = []
+    if not db_path(root).exists():
+        return rows
+    with open_gradebook(root) as gb:
+        for assignment in gb.assignments:
+            for submission in assignment.submissions:
+                for notebook in submission.notebooks:
+                    for grade in notebook.grades:
+                        rows.append(TestScore(
+                            student=submission.student.id, chapter=assignment.name,
+                            cell=grade.name, score=float(grade.score or 0.0),
+                            max_score=float(grade.max_score or 0.0),
+                            automatic=grade.cell_type == "code",
+                        ))
+    return rows
+
+
+def ensure_submission(chapter: str, student: str, root: Path = ROOT) -> None:
+    """Register a submission (all scores zero) so that no handed-in folder goes missing from
+    the grades, even when grading it failed before nbgrader recorded it."""
+    with open_gradebook(root) as gb:
+        gb.update_or_create_student(student)
+        try:
+            gb.find_submission(chapter, student)
+        except api.MissingEntry:
+            gb.update_or_create_submission(chapter, student)
+
+
+def known_chapters(root: Path = ROOT) -> set[str]:
+    if not db_path(root).exists():
+        return set()
+    with open_gradebook(root) as gb:
+        return {a.name for a in gb.assignments}

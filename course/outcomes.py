@@ -1,0 +1,69 @@
+"""What happened when a submission was graded, kept next to the grades.
+
+One JSON file per submission, ``reports/outcomes/<chapter>/<student>.json``, written
+atomically when its grading ends. It holds the status (``graded``, ``failed``, ``timeout``),
+a reason an instructor and a student can read, the grading time and a fingerprint of the
+submitted files, so that a rerun can skip what is already graded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from course.chapters import ROOT
+
+
+@dataclass
+class Outcome:
+    student: str
+    chapter: str
+    status: str          # graded | failed | timeout
+    reason: str          # empty when graded without remark
+    seconds: float
+    fingerprint: str     # sha256 of the submitted files and the chapter's source notebook
+
+
+def outcome_path(chapter: str, student: str, root: Path = ROOT) -> Path:
+    return root / "reports" / "outcomes" / chapter / f"{student}.json"
+
+
+def fingerprint(folder: Path, *extra_files: Path) -> str:
+    """sha256 over the relative paths and contents of every file below ``folder`` and of
+    ``extra_files`` (the chapter's source notebook, so that changed tests mean a regrade)."""
+    digest = hashlib.sha256()
+    files = sorted(p for p in folder.rglob("*") if p.is_file() and not p.is_symlink())
+    for path in [*files, *extra_files]:
+        digest.update(path.name.encode() if path in extra_files
+                      else str(path.relative_to(folder)).encode())
+        digest.update(path.read_bytes() if path.exists() else b"")
+    return digest.hexdigest()
+
+
+def save(outcome: Outcome, root: Path = ROOT) -> None:
+    path = outcome_path(outcome.chapter, outcome.student, root)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".partial")
+    partial.write_text(json.dumps(asdict(outcome), indent=1))
+    os.replace(partial, path)
+
+
+def load(chapter: str, student: str, root: Path = ROOT) -> Outcome | None:
+    path = outcome_path(chapter, student, root)
+    try:
+        return Outcome(**json.loads(path.read_text()))
+    except (OSError, ValueError, TypeError):
+        return None
+
+
+def load_all(root: Path = ROOT) -> list[Outcome]:
+    folder = root / "reports" / "outcomes"
+    found = []
+    for path in sorted(folder.glob("*/*.json")):
+        outcome = load(path.parent.name, path.stem, root)
+        if outcome:
+            found.append(outcome)
+    return found

@@ -1,0 +1,111 @@
+"""``course report``: ``reports/grades.csv`` (nbgrader's export format) and an HTML report
+with the score table, score distributions and per-test pass rates."""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+from nbgrader.plugins.export import CsvExportPlugin  # noqa: E402
+
+from course import gradebook, outcomes  # noqa: E402
+from course.chapters import ROOT, CourseError  # noqa: E402
+
+
+def score_frame(root: Path = ROOT) -> pd.DataFrame:
+    """One row per graded cell per submission: student, chapter, cell, score, max_score,
+    automatic."""
+    rows = gradebook.scores(root)
+    return pd.DataFrame([r.__dict__ for r in rows],
+                        columns=["student", "chapter", "cell", "score", "max_score", "automatic"])
+
+
+def automatic_scores(frame: pd.DataFrame) -> pd.DataFrame:
+    """Automatic points by student (rows) and chapter (columns), as ``"score / max"``."""
+    auto = frame[frame.automatic].groupby(["student", "chapter"])[["score", "max_score"]].sum()
+    text = auto.apply(lambda r: f"{r.score:g} / {r.max_score:g}", axis=1)
+    return text.unstack("chapter").fillna("-")
+
+
+def pass_rates(frame: pd.DataFrame) -> pd.DataFrame:
+    """Share of submissions earning a test cell's full points, by chapter and cell."""
+    auto = frame[frame.automatic].copy()
+    auto["passed"] = auto.score >= auto.max_score
+    return auto.groupby(["chapter", "cell"]).passed.mean().reset_index()
+
+
+def export_csv(root: Path = ROOT) -> Path:
+    """Grades in nbgrader's CSV export format (``nbgrader export``)."""
+    target = root / "reports" / "grades.csv"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with gradebook.open_gradebook(root) as gb:
+        CsvExportPlugin(to=str(target)).export(gb)
+    return target
+
+
+def _figure_html(figure) -> str:
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
+    plt.close(figure)
+    encoded = base64.b64encode(buffer.getvalue()).decode()
+    return f'<img alt="figure" src="data:image/png;base64,{encoded}">'
+
+
+def _distribution_plot(frame: pd.DataFrame) -> str:
+    per_submission = frame[frame.automatic].groupby(["chapter", "student"])[
+        ["score", "max_score"]].sum()
+    percent = (100 * per_submission.score / per_submission.max_score).reset_index(name="pct")
+    chapters = sorted(percent.chapter.unique())
+    figure, ax = plt.subplots(figsize=(max(4, 1.2 * len(chapters)), 3))
+    ax.boxplot([percent[percent.chapter == c].pct for c in chapters], tick_labels=chapters)
+    for i, chapter in enumerate(chapters, start=1):
+        values = percent[percent.chapter == chapter].pct
+        ax.scatter([i] * len(values), values, s=12, alpha=0.6)
+    ax.set(ylabel="automatic score (%)", ylim=(-5, 105), title="Score distribution by chapter")
+    ax.tick_params(axis="x", rotation=30)
+    return _figure_html(figure)
+
+
+def _pass_rate_plot(rates: pd.DataFrame, chapter: str) -> str:
+    part = rates[rates.chapter == chapter]
+    figure, ax = plt.subplots(figsize=(6, 0.3 * len(part) + 1))
+    ax.barh(part.cell, 100 * part.passed)
+    ax.set(xlabel="submissions with full points (%)", xlim=(0, 100), title=chapter)
+    ax.invert_yaxis()
+    return _figure_html(figure)
+
+
+def write_html(frame: pd.DataFrame, root: Path = ROOT) -> Path:
+    target = root / "reports" / "report.html"
+    rates = pass_rates(frame)
+    problems = [o for o in outcomes.load_all(root) if o.reason]
+    parts = ["<!DOCTYPE html><html><head><meta charset='utf-8'><title>Grades</title>",
+             "<style>body{font-family:sans-serif;margin:2em} table{border-collapse:collapse}"
+             "td,th{border:1px solid #ccc;padding:3px 8px}</style></head><body>",
+             "<h1>Grades</h1><h2>Automatic points by student and chapter</h2>",
+             automatic_scores(frame).to_html(), _distribution_plot(frame)]
+    if problems:
+        parts.append("<h2>Submissions with a grading remark</h2><table><tr><th>student</th>"
+                     "<th>chapter</th><th>status</th><th>reason</th></tr>")
+        parts += [f"<tr><td>{html.escape(o.student)}</td><td>{o.chapter}</td><td>{o.status}"
+                  f"</td><td>{html.escape(o.reason)}</td></tr>" for o in problems]
+        parts.append("</table>")
+    parts.append("<h2>Per-test pass rates</h2>")
+    parts += [_pass_rate_plot(rates, c) for c in sorted(rates.chapter.unique())]
+    parts.append("</body></html>")
+    target.write_text("\n".join(parts))
+    return target
+
+
+def report(root: Path = ROOT) -> tuple[Path, Path]:
+    frame = score_frame(root)
+    if frame.empty:
+        raise CourseError("the gradebook has no graded submissions; run `course autograde` first")
+    return export_csv(root), write_html(frame, root)

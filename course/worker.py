@@ -1,0 +1,31 @@
+"""Run one nbgrader command under the gradebook lock: ``python -m course.worker ROOT ARGS...``.
+
+Every nbgrader command the course runs (generate_assignment, autograde of one student,
+generate_feedback) goes through here, so each of nbgrader's gradebook sessions holds the
+course's writer lock and parallel processes never write to SQLite at the same time.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+
+def main(argv: list[str]) -> int:
+    root, nbgrader_args = Path(argv[0]), argv[1:]
+    os.chdir(root)
+    from course.gradebook import install_lock
+
+    install_lock(root)
+    from nbgrader.apps.nbgraderapp import NbGraderApp
+
+    try:
+        NbGraderApp.launch_instance(argv=nbgrader_args)
+    except SystemExit as stop:
+        return stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 1)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
