@@ -33,9 +33,7 @@ def describe(value: Any, max_items: int = 8) -> str:
         return str(int(value))
     if isinstance(value, (float, np.floating)):
         return f"{float(value):.4g}"
-    if isinstance(value, (list, tuple)) and len(value) <= max_items and not _is_numeric_array(
-        value
-    ):
+    if isinstance(value, (list, tuple)) and len(value) <= max_items:
         inner = ", ".join(describe(v) for v in value)
         if isinstance(value, list):
             return f"[{inner}]"
@@ -103,7 +101,8 @@ def assert_close(actual: Any, expected: Any, call: str, rtol: float = 1e-5, atol
         where = f" at index {index}" if a.ndim else ""
         _fail(f"{call} returned {a[index]}{where}; expected {describe(e[index])} "
               "(look for overflow, log(0) or division by zero)", hint)
-    diff = np.abs(a - e)
+    with np.errstate(invalid="ignore"):  # inf - inf where both are infinite
+        diff = np.abs(a - e)
     diff = np.where(np.isfinite(e), diff, np.where(a == e, 0.0, np.inf))
     tol = atol + rtol * np.abs(np.where(np.isfinite(e), e, 0.0))
     if np.any(diff > tol):

@@ -15,9 +15,16 @@ def fit(model, X, y, epochs: int = 10, batch_size: int = 32, validation_data=Non
                      callbacks=callbacks, shuffle=shuffle, verbose=0)
 
 
-def predict(model, X, batch_size: int = 256) -> np.ndarray:
-    """``model.predict`` without progress output, as a NumPy array."""
-    return np.asarray(model.predict(X, batch_size=batch_size, verbose=0))
+def predict(model, X, batch_size: int = 1024) -> np.ndarray:
+    """The model's outputs for ``X`` (inference mode), as a NumPy array.
+
+    Calls the model directly in batches instead of ``model.predict``, which compiles a new
+    TensorFlow function for every model and warns when a notebook builds many models.
+    """
+    X = np.asarray(X)
+    parts = [np.asarray(model(X[i:i + batch_size], training=False))
+             for i in range(0, len(X), batch_size)]
+    return np.concatenate(parts)
 
 
 def accuracy(model, X, y) -> float:

@@ -1,0 +1,119 @@
+"""utils.checks: each helper passes on right values and fails with a telling message."""
+
+import numpy as np
+import pytest
+
+from utils import checks
+
+
+def failure(func, *args, **kwargs) -> str:
+    with pytest.raises(AssertionError) as info:
+        func(*args, **kwargs)
+    return str(info.value)
+
+
+def test_assert_close_message_names_call_expected_and_actual():
+    message = failure(checks.assert_close, 0.5, 0.5474, "sigmoid(0.19)", rtol=1e-4)
+    assert message.startswith("sigmoid(0.19) returned 0.5; expected 0.5474 (|diff| 0.047")
+
+
+def test_assert_close_passes_within_tolerance():
+    checks.assert_close(np.array([1.0, 2.0]), [1.0 + 1e-9, 2.0], "f(x)")
+
+
+def test_assert_close_reports_index_of_worst_entry():
+    message = failure(checks.assert_close, [[0.0, 1.0], [2.0, 9.0]], [[0, 1], [2, 3]], "f(A)")
+    assert "at index (1, 1)" in message and "returned 9" in message
+
+
+def test_assert_close_rejects_none_shape_and_nan():
+    assert "return" in failure(checks.assert_close, None, 1.0, "f(1)")
+    assert "shape (3,)" in failure(checks.assert_close, np.zeros(3), np.zeros((3, 1)), "f(x)")
+    assert "overflow" in failure(checks.assert_close, np.nan, 1.0, "f(1)")
+
+
+def test_assert_close_accepts_matching_infinities():
+    checks.assert_close(np.inf, np.inf, "f(inf)")
+    failure(checks.assert_close, -np.inf, np.inf, "f(inf)")
+
+
+def test_assert_close_hint_is_appended():
+    assert "Hint: check the sign" in failure(checks.assert_close, 1.0, -1.0, "f(1)",
+                                             hint="check the sign")
+
+
+def test_assert_equal_compares_dicts_key_by_key():
+    checks.assert_equal({"W1": (3, 4)}, {"W1": (3, 4)}, "layer_shapes(3, 4, 1)")
+    message = failure(checks.assert_equal, {"W1": (4, 3)}, {"W1": (3, 4)}, "layer_shapes(3, 4, 1)")
+    assert "layer_shapes(3, 4, 1)['W1'] returned (4, 3); expected (3, 4)" in message
+    assert "keys" in failure(checks.assert_equal, {"W": 1}, {"W1": 1}, "f()")
+    assert "tuple" in failure(checks.assert_equal, [3, 4], (3, 4), "shape")
+
+
+def test_assert_shape_and_dtype():
+    checks.assert_shape(np.zeros((2, 3)), (2, 3), "W")
+    assert "W has shape (3, 2); expected (2, 3)" in failure(checks.assert_shape, np.zeros((3, 2)),
+                                                           (2, 3), "W")
+    checks.assert_dtype(np.zeros(2), "f", "x")
+    assert "floating-point" in failure(checks.assert_dtype, np.zeros(2, dtype=int), "f", "x")
+
+
+def test_assert_raises():
+    checks.assert_raises(ValueError, int, "x")
+    assert "returned normally" in failure(checks.assert_raises, ValueError, int, "3")
+    assert "raised TypeError" in failure(checks.assert_raises, ValueError, int, None)
+
+
+def test_strict_numerics_turns_overflow_into_failure():
+    with checks.strict_numerics("ok(1)"):
+        np.exp(1.0)
+    with pytest.raises(AssertionError, match="not numerically safe"):
+        with checks.strict_numerics("naive_sigmoid(-1000)"):
+            1 / (1 + np.exp(np.float64(1000.0)))
+
+
+def test_check_cases_reports_the_failing_case():
+    cases = [checks.Case((1.0,), 2.0), checks.Case((3.0,), 7.0, hint="odd")]
+    message = failure(checks.check_cases, lambda x: 2 * x, cases, name="double")
+    assert message.startswith("double(3) returned 6; expected 7") and "Hint: odd" in message
+
+
+def test_relative_error_matches_definition():
+    assert checks.relative_error([1.0, 2.0], [1.0, 2.0]) == 0.0
+    assert checks.relative_error([1.0], [3.0]) == pytest.approx(0.5)
+    assert checks.relative_error([0.0], [0.0]) == 0.0
+
+
+def test_assert_gradient_accepts_right_and_rejects_wrong_gradient():
+    x = np.array([[0.5, -1.0], [2.0, 0.1]])
+    checks.assert_gradient(lambda v: float(np.sum(v ** 3)), x, 3 * x ** 2, "dW")
+    message = failure(checks.assert_gradient, lambda v: float(np.sum(v ** 3)), x, x ** 2, "dW")
+    assert "does not match the numerical gradient" in message
+
+
+def test_layer_summary_and_assert_layers():
+    import keras
+
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(4, activation="relu"),
+                              keras.layers.Dense(1, activation="sigmoid")])
+    rows = checks.layer_summary(model)
+    assert rows[0]["params"] == 16 and rows[1]["activation"] == "sigmoid"
+    checks.assert_layers(model, [{"class": "Dense", "units": 4}, {"activation": "sigmoid"}], "m")
+    message = failure(checks.assert_layers, model, [{"units": 4}, {"activation": "softmax"}], "m")
+    assert "layer 1 (Dense) has activation = 'sigmoid'; expected 'softmax'" in message
+    assert "has 2 layers" in failure(checks.assert_layers, model, [{"units": 4}], "m")
+
+
+def test_multiple_choice_helpers():
+    checks.check_choice_format({"a", "c"}, "abcd", "MC")
+    assert "set of letters" in failure(checks.check_choice_format, "a", "abcd", "MC")
+    assert "not options" in failure(checks.check_choice_format, {"z"}, "abcd", "MC")
+    assert "empty" in failure(checks.check_choice_format, set(), "abcd", "MC")
+    checks.assert_choice({"a", "c"}, {"c", "a"}, "MC")
+    message = failure(checks.assert_choice, {"a"}, {"a", "c"}, "MC")
+    assert "not the right set" in message and "'c'" not in message
+
+
+def test_describe_is_short_for_large_arrays():
+    assert checks.describe(np.zeros((100, 3))) == "array of shape (100, 3) (float64)"
+    assert checks.call_repr("f", 0.19, axis=-1) == "f(0.19, axis=-1)"

@@ -1,0 +1,91 @@
+"""course.notebooks, course.validate (metadata), course.mutants and course.demo, without
+executing notebooks."""
+
+import nbformat
+import pytest
+
+from course import demo, mutants, validate
+from course import notebooks as nbs
+from course.chapters import CourseError, resolve_chapters
+from tests.conftest import make_course, nbgrader_cell, tiny_notebook
+
+
+def test_graded_names_and_solution_code():
+    nb = tiny_notebook()
+    assert nbs.graded_names(nb) == {"double": 2, "ANSWER": 4}
+    assert "BEGIN SOLUTION" not in nbs.solution_code(nb.cells[2].source)
+    assert nbs.defined_names("%matplotlib inline\ndef f():\n    pass\nMC = 1\n_y = 2") == ["f", "MC"]
+
+
+def test_tiny_notebook_has_no_metadata_problems():
+    assert validate.metadata_problems(tiny_notebook()) == []
+
+
+@pytest.mark.parametrize("breakage, expected", [
+    (lambda nb: nb.cells[5].metadata["nbgrader"].update(grade_id="test_double"),
+     "grade id 'test_double' is used by 2 cells"),
+    (lambda nb: nb.cells[3].metadata["nbgrader"].update(grade_id=""), "no grade id"),
+    (lambda nb: nb.cells[3].metadata["nbgrader"].update(grade_id="test_other"),
+     "graded name 'double' has no test cell 'test_double'"),
+    (lambda nb: nb.cells[3].metadata["nbgrader"].update(points=0), "has no points"),
+    (lambda nb: nb.cells[1].outputs.append(nbformat.v4.new_output("stream", text="x")),
+     "stored outputs"),
+    (lambda nb: setattr(nb.cells[3], "source", nb.cells[3].source.replace(
+        "### END HIDDEN TESTS", "")), "unbalanced hidden-test delimiters"),
+])
+def test_metadata_problems_are_reported(breakage, expected):
+    nb = tiny_notebook()
+    breakage(nb)
+    assert any(expected in problem for problem in validate.metadata_problems(nb))
+
+
+def test_check_metadata_raises_one_line_error(tmp_path):
+    nb = tiny_notebook([nbgrader_cell("test", "pass", "test_double", 1)])
+    root = make_course(tmp_path / "c", nb)
+    with pytest.raises(CourseError, match="grade id 'test_double' is used by 2 cells"):
+        validate.check_metadata("01_ann_basics", root)
+
+
+def test_resolve_chapters_by_name_or_number(tmp_path):
+    root = make_course(tmp_path / "c")
+    assert resolve_chapters(["1"], root) == ["01_ann_basics"]
+    assert resolve_chapters(None, root) == ["01_ann_basics"]
+    with pytest.raises(CourseError, match="unknown chapter '07_rnn'"):
+        resolve_chapters(["07_rnn"], root)
+
+
+def test_fill_answers_uses_solutions_without_delimiters():
+    source = tiny_notebook()
+    release = tiny_notebook()
+    release.cells[2].source = "def double(x):\n    raise NotImplementedError()"
+    filled = nbs.fill_answers(release, source)
+    assert "return 2 * x" in filled.cells[2].source
+    assert "BEGIN SOLUTION" not in filled.cells[2].source
+    assert filled.cells[6].source == "Because doubling is linear."
+
+
+def test_mutant_must_find_its_text():
+    nb = tiny_notebook()
+    good = mutants.Mutant("double", "triples", "2 * x", "3 * x")
+    assert "3 * x" in mutants.apply_mutants(nb, [good]).cells[2].source
+    assert "2 * x" in nb.cells[2].source  # the input is left unchanged
+    with pytest.raises(CourseError, match="not found"):
+        mutants.apply_mutants(nb, [mutants.Mutant("double", "stale", "4 * x", "5 * x")])
+    with pytest.raises(CourseError, match="no answer cell defines"):
+        mutants.apply_mutants(nb, [mutants.Mutant("triple", "unknown", "x", "y")])
+
+
+def test_sweep_notebook_layout():
+    nb = tiny_notebook()
+    sweep = mutants.build_sweep(nb, [mutants.Mutant("double", "triples", "2 * x", "3 * x")])
+    tags = [c.metadata.get("sweep") for c in sweep.cells[len(nb.cells):]]
+    assert tags == ["mutant-0-answer", "mutant-0-test", "mutant-0-restore"]
+    assert "double(21.5)" in sweep.cells[-2].source  # hidden tests are part of the sweep
+
+
+def test_mistakes_mutate_every_other_graded_name():
+    nb = tiny_notebook()
+    chosen = demo.mistakes_for(nb, [mutants.Mutant("double", "a", "2 * x", "3 * x"),
+                                    mutants.Mutant("double", "b", "2 * x", "x"),
+                                    mutants.Mutant("ANSWER", "c", "{'b'}", "{'a'}")])
+    assert [m.description for m in chosen] == ["a"]

@@ -1,0 +1,226 @@
+"""The grading pipeline end to end on a tiny, fast course (no TensorFlow training).
+
+Covers: release, serial and parallel autograde giving identical grades, broken submissions
+graded zero with a reason while the others are graded, reruns that skip graded work,
+feedback without hidden tests, the CSV/HTML report, and the command line's bad-input cases.
+"""
+
+from __future__ import annotations
+
+import csv
+import shutil
+import threading
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from course import autograde, feedback, gradebook, outcomes, release, report
+from course import notebooks as nbs
+from tests.conftest import TINY_CHAPTER, course_cli, make_course, nbgrader_cell, tiny_notebook
+
+pytestmark = pytest.mark.slow
+
+CH = TINY_CHAPTER
+
+
+def submit(root: Path, student: str, nb=None, text: str | None = None,
+           name: str = f"{CH}.ipynb") -> None:
+    folder = root / "submitted" / student / CH
+    folder.mkdir(parents=True, exist_ok=True)
+    if text is not None:
+        (folder / name).write_text(text)
+    else:
+        nbformat.write(nb, str(folder / name))
+
+
+def build_submissions(root: Path) -> None:
+    source = nbs.read(root / "source" / CH / f"{CH}.ipynb")
+    blank = nbs.read(root / "release" / CH / f"{CH}.ipynb")
+    reference = nbs.fill_answers(blank, source)
+    partial = nbs.fill_answers(blank, source)
+    partial.cells[4].source = "ANSWER = {'a'}"
+    submit(root, "reference", reference)
+    submit(root, "blank", blank)
+    submit(root, "partial", partial)
+    submit(root, "broken_json", text='{"cells": [')
+    submit(root, "renamed", reference, name="my_homework.ipynb")
+
+
+def auto_points(root: Path) -> dict[str, float]:
+    points: dict[str, float] = {}
+    for s in gradebook.scores(root):
+        if s.automatic:
+            points[s.student] = points.get(s.student, 0.0) + s.score
+    return points
+
+
+def cell_grades(root: Path) -> dict:
+    return {(s.student, s.chapter, s.cell): s.score for s in gradebook.scores(root)}
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory) -> dict[str, Path]:
+    """The tiny course graded serially and, in a copy, with two workers."""
+    serial = make_course(tmp_path_factory.mktemp("serial") / "course")
+    release.release([CH], serial)
+    build_submissions(serial)
+    parallel = tmp_path_factory.mktemp("parallel") / "course"
+    shutil.copytree(serial, parallel)
+    autograde.autograde([CH], serial, workers=1)
+    autograde.autograde([CH], parallel, workers=2)
+    return {"serial": serial, "parallel": parallel}
+
+
+def test_reference_full_blank_zero_partial_between(graded):
+    points = auto_points(graded["serial"])
+    assert points == {"reference": 3.0, "blank": 0.0, "partial": 2.0, "broken_json": 0.0,
+                      "renamed": 0.0}
+
+
+def test_parallel_grades_equal_serial_grades(graded):
+    assert cell_grades(graded["parallel"]) == cell_grades(graded["serial"])
+
+
+def test_every_submission_has_an_outcome_with_a_reason_when_not_graded(graded):
+    found = {o.student: o for o in outcomes.load_all(graded["parallel"])}
+    assert set(found) == {"reference", "blank", "partial", "broken_json", "renamed"}
+    assert found["reference"].status == "graded" and found["reference"].reason == ""
+    assert found["broken_json"].status == "failed"
+    assert "is not a valid notebook" in found["broken_json"].reason
+    assert "must keep its name" in found["renamed"].reason
+
+
+def test_rerun_skips_graded_submissions_and_force_regrades(graded):
+    root = graded["serial"]
+    before = {o.student: o.seconds for o in outcomes.load_all(root)}
+    results = autograde.autograde([CH], root, workers=2)
+    assert {o.student: o.seconds for o in results} == before
+    changed = nbs.read(root / "submitted" / "partial" / CH / f"{CH}.ipynb")
+    changed.cells[4].source = "ANSWER = {'b'}"
+    nbformat.write(changed, str(root / "submitted" / "partial" / CH / f"{CH}.ipynb"))
+    results = {o.student: o for o in autograde.autograde([CH], root, workers=2)}
+    assert results["partial"].seconds != before["partial"]   # regraded: its files changed
+    assert results["blank"].seconds == before["blank"]       # skipped
+    assert auto_points(root)["partial"] == 3.0
+
+
+def test_feedback_has_no_hidden_tests_and_explains_failures(graded):
+    root = graded["parallel"]
+    pages = feedback.feedback([CH], root)
+    assert pages == 5
+    for student in ("reference", "blank", "partial"):
+        text = feedback.page_text(root / "feedback" / student / CH / f"{CH}.html")
+        assert "double(1.0)" in text            # visible test shown
+        assert "double(21.5)" not in text       # hidden test removed, traceback shortened
+    text = feedback.page_text(root / "feedback" / "broken_json" / CH / f"{CH}.html")
+    assert "could not be graded" in text and "not a valid notebook" in text
+
+
+def test_leak_detector_finds_hidden_lines(graded, tmp_path):
+    root = graded["parallel"]
+    assert "checks.assert_close(double(21.5), 43.0, 'double(21.5)')" in feedback.hidden_lines(
+        CH, root)
+    page = root / "feedback" / "blank" / CH / f"{CH}.html"
+    original = page.read_text()
+    try:
+        page.write_text(original + "checks.assert_close(double(21.5), 43.0, 'double(21.5)')")
+        assert feedback.find_leaks(CH, root)
+    finally:
+        page.write_text(original)
+
+
+def test_report_csv_in_nbgrader_export_format_and_html(graded):
+    csv_path, html_path = report.report(graded["serial"])
+    rows = list(csv.DictReader(csv_path.open()))
+    assert {"student_id", "assignment", "score", "max_score"} <= set(rows[0])
+    scores = {r["student_id"]: float(r["score"]) for r in rows}
+    assert scores["reference"] == 3.0 and scores["blank"] == 0.0
+    assert float(rows[0]["max_score"]) == 4.0  # 3 automatic + 1 manual point
+    page = html_path.read_text()
+    assert "data:image/png;base64" in page and "broken_json" in page
+
+
+def test_two_runs_at_once_keep_the_gradebook_consistent(tmp_path):
+    root = make_course(tmp_path / "course")
+    release.release([CH], root)
+    build_submissions(root)
+    runs = [threading.Thread(target=autograde.autograde, args=([CH], root),
+                             kwargs={"workers": 1, "force": True}) for _ in range(2)]
+    for run in runs:
+        run.start()
+    for run in runs:
+        run.join()
+    points = auto_points(root)
+    assert points == {"reference": 3.0, "blank": 0.0, "partial": 2.0, "broken_json": 0.0,
+                      "renamed": 0.0}
+    with gradebook.open_gradebook(root) as gb:
+        assert len(gb.find_assignment(CH).submissions) == 5
+
+
+WARNING_TEST = """\
+import warnings
+import keras
+keras.layers.Dense(2, input_shape=(3,))  # Keras warns on stderr about input_shape
+warnings.warn("a library warning", UserWarning)
+checks.assert_close(double(2.0), 4.0, 'double(2.0)')"""
+
+
+def test_tensorflow_warning_in_a_test_cell_keeps_its_points(tmp_path):
+    nb = tiny_notebook([nbgrader_cell("test", WARNING_TEST, "test_warning", 1)])
+    root = make_course(tmp_path / "course", nb)
+    release.release([CH], root)
+    reference = nbs.fill_answers(nbs.read(root / "release" / CH / f"{CH}.ipynb"), nb)
+    submit(root, "reference", reference)
+    autograde.autograde([CH], root, workers=1)
+    graded = nbs.read(root / "autograded" / "reference" / CH / f"{CH}.ipynb")
+    assert cell_grades(root)[("reference", CH, "test_warning")] == 1.0
+    assert not any(o.get("name") == "stderr" for o in graded.cells[-1].outputs)
+    # Without the IgnorePattern preprocessor the same correct cell would score zero.
+    with (root / "nbgrader_config.py").open("a") as config:
+        config.write("\nc.IgnorePattern.enabled = False\n")
+    autograde.autograde([CH], root, workers=1, force=True)
+    assert cell_grades(root)[("reference", CH, "test_warning")] == 0.0
+
+
+def test_cli_unknown_chapter(tiny_course):
+    result = course_cli(tiny_course, "validate", "99_nope")
+    assert result.returncode == 1
+    assert result.stderr.strip() == ("course validate: error: unknown chapter '99_nope'; "
+                                     "available: 01_ann_basics")
+
+
+def test_cli_missing_submissions_folder(tiny_course):
+    result = course_cli(tiny_course, "autograde")
+    assert result.returncode == 1
+    assert "no submissions folder" in result.stderr and len(result.stderr.splitlines()) == 1
+
+
+def test_cli_duplicate_and_missing_grade_ids(tmp_path):
+    nb = tiny_notebook()
+    nb.cells[5].metadata["nbgrader"]["grade_id"] = "test_double"
+    root = make_course(tmp_path / "course", nb)
+    result = course_cli(root, "validate", "--no-execute")
+    assert result.returncode == 1
+    assert "grade id 'test_double' is used by 2 cells" in result.stderr
+    assert "graded name 'ANSWER' has no test cell 'test_answer'" in result.stderr
+
+
+def test_cli_validate_executes_and_reports_a_failing_source(tmp_path):
+    nb = tiny_notebook()
+    nb.cells[2].source = nb.cells[2].source.replace("return 2 * x", "return 3 * x")
+    root = make_course(tmp_path / "course", nb)
+    result = course_cli(root, "validate")
+    assert result.returncode == 1
+    assert "test_double" in result.stderr and "AssertionError" in result.stderr
+
+
+def test_cli_release_check_detects_stale_release(tiny_course):
+    assert course_cli(tiny_course, "release").returncode == 0
+    assert course_cli(tiny_course, "release", "--check").returncode == 0
+    path = tiny_course / "release" / CH / f"{CH}.ipynb"
+    nb = nbs.read(path)
+    nb.cells[0].source = "# Edited by hand"
+    nbs.write(nb, path)
+    result = course_cli(tiny_course, "release", "--check")
+    assert result.returncode == 1 and "out of date for 01_ann_basics" in result.stderr

@@ -1,0 +1,87 @@
+"""utils.datasets, utils.plots, utils.training and utils.runtime."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from utils import datasets, plots, runtime  # noqa: E402
+
+
+def test_xor_is_the_truth_table():
+    X, y = datasets.make_xor()
+    assert X.tolist() == [[0, 0], [0, 1], [1, 0], [1, 1]] and y.tolist() == [0, 1, 1, 0]
+    Xn, yn = datasets.make_xor(n_per_corner=5, noise=0.1, seed=3)
+    assert Xn.shape == (20, 2) and np.array_equal(yn, np.repeat([0, 1, 1, 0], 5))
+    assert np.array_equal(Xn, datasets.make_xor(n_per_corner=5, noise=0.1, seed=3)[0])
+
+
+@pytest.mark.parametrize("loader", [datasets.load_breast_cancer, datasets.load_digits])
+def test_loaders_are_deterministic_and_stratified(loader):
+    first, second = loader(seed=1), loader(seed=1)
+    for a, b in zip(first, second, strict=True):
+        assert np.array_equal(a, b)
+    train_share = np.bincount(first.y_train) / len(first.y_train)
+    test_share = np.bincount(first.y_test) / len(first.y_test)
+    assert np.allclose(train_share, test_share, atol=0.02)
+    assert first.X_train.dtype == np.float32 and first.y_train.dtype == np.int64
+
+
+def test_breast_cancer_is_standardised_with_training_statistics():
+    split = datasets.load_breast_cancer()
+    assert np.allclose(split.X_train.mean(axis=0), 0, atol=1e-5)
+    assert np.allclose(split.X_train.std(axis=0), 1, atol=1e-3)
+    assert split.X_train.shape[1] == 30 and len(split.X_train) + len(split.X_test) == 569
+
+
+def test_digits_images_shape_and_range():
+    split = datasets.load_digits(images=True)
+    assert split.X_train.shape[1:] == (8, 8, 1)
+    assert split.X_train.min() >= 0 and split.X_train.max() <= 1
+
+
+def test_generators_shapes():
+    X, y = datasets.make_spirals(n_per_class=50, n_classes=3)
+    assert X.shape == (150, 2) and set(y) == {0, 1, 2}
+    X, y = datasets.make_sine_regression(n=30)
+    assert X.shape == (30, 1) and y.shape == (30, 1)
+
+
+def test_plots_return_axes():
+    ax = plots.plot_curves({"a": [3, 2, 1]}, log_y=True)
+    assert ax.get_yscale() == "log"
+    ax = plots.plot_decision_boundary(lambda P: P[:, 0] > 0.5, *datasets.make_xor(),
+                                      resolution=20)
+    assert ax.get_xlabel() == "$x_1$"
+    axes = plots.plot_function_and_derivative(np.tanh, lambda z: 1 - np.tanh(z) ** 2, "tanh")
+    assert len(axes) == 2
+    ax = plots.plot_history({"loss": [1, 0.5], "val_loss": [1.2, 0.7]})
+    assert len(ax.lines) == 2
+    assert len(plots.plot_bars({"layer 1": 1e-3, "layer 2": 1.0}, log_y=True).patches) == 2
+
+
+def test_set_seed_makes_keras_repeatable():
+    import keras
+
+    runtime.set_seed(7)
+    first = keras.random.normal((3,)).numpy()
+    runtime.set_seed(7)
+    assert np.array_equal(first, keras.random.normal((3,)).numpy())
+    assert "TensorFlow" in runtime.device_summary()
+
+
+def test_training_helpers():
+    import keras
+
+    from utils import training
+
+    runtime.set_seed(0)
+    X, y = datasets.make_xor()
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1, activation="sigmoid")])
+    model.compile(optimizer="adam", loss="binary_crossentropy")
+    history = training.fit(model, X, y, epochs=2)
+    assert len(history.history["loss"]) == 2
+    assert training.predict(model, X).shape == (4, 1)
+    assert 0.0 <= training.accuracy(model, X, y) <= 1.0
