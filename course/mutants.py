@@ -16,7 +16,9 @@ from __future__ import annotations
 import copy
 import importlib.util
 import os
+import shutil
 import subprocess
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -119,11 +121,14 @@ def run_mutant_sweep(chapter: str, root: Path = ROOT, timeout: int = 300) -> Swe
     nb = nbs.read(source_notebook(chapter, root))
     mutants = load_mutants(chapter, root)
     sweep = build_sweep(nb, mutants)
-    workdir = source_notebook(chapter, root).parent
     os.environ.setdefault("COURSE_TF_THREADS", "1")
-    NotebookClient(sweep, timeout=timeout, allow_errors=True, kernel_name="python3",
-                   resources={"metadata": {"path": str(workdir)}}).execute(
-        stderr=subprocess.DEVNULL)  # kernel start-up logs
+    with tempfile.TemporaryDirectory(prefix="course-sweep-") as tmp:
+        workdir = Path(tmp) / chapter
+        shutil.copytree(source_notebook(chapter, root).parent, workdir,
+                        ignore=shutil.ignore_patterns("*.ipynb"))
+        NotebookClient(sweep, timeout=timeout, allow_errors=True, kernel_name="python3",
+                       resources={"metadata": {"path": str(workdir)}}).execute(
+            stderr=subprocess.DEVNULL)  # kernel start-up logs
     reference_errors = [
         f"cell {i}: {err}" for i, cell in enumerate(sweep.cells)
         if cell.metadata.get("sweep") == "reference" for err in _errors(cell)
@@ -134,9 +139,9 @@ def run_mutant_sweep(chapter: str, root: Path = ROOT, timeout: int = 300) -> Swe
         answer_errors = _errors(cells[f"mutant-{number}-answer"])
         test_errors = _errors(cells[f"mutant-{number}-test"])
         if answer_errors:
-            broken[mutant.description] = answer_errors[0]
+            broken[f"{mutant.name}: {mutant.description}"] = answer_errors[0]
         elif test_errors:
-            killed[mutant.description] = test_errors[0]
+            killed[f"{mutant.name}: {mutant.description}"] = test_errors[0]
         else:
             survivors.append(mutant)
     return SweepResult(reference_errors, survivors, killed, broken)

@@ -14,7 +14,8 @@ def test_graded_names_and_solution_code():
     nb = tiny_notebook()
     assert nbs.graded_names(nb) == {"double": 2, "ANSWER": 4}
     assert "BEGIN SOLUTION" not in nbs.solution_code(nb.cells[2].source)
-    assert nbs.defined_names("%matplotlib inline\ndef f():\n    pass\nMC = 1\n_y = 2") == ["f", "MC"]
+    source = "%matplotlib inline\ndef f():\n    pass\nMC = 1\n_y = 2"
+    assert nbs.defined_names(source) == ["f", "MC"]
 
 
 def test_tiny_notebook_has_no_metadata_problems():
