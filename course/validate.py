@@ -40,6 +40,9 @@ def metadata_problems(nb: nbformat.NotebookNode) -> list[str]:
             problems.append(f"cell {index}: hidden tests outside a test cell")
         if nbs.is_answer(cell) and cell.cell_type == "code" and nbs.SOLUTION_BEGIN not in source:
             problems.append(f"answer cell '{meta.get('grade_id')}' has no ### BEGIN SOLUTION")
+    code_cells = [c for c in nb.cells if c.cell_type == "code"]
+    if not code_cells or not nbs.nbgrader_meta(code_cells[0]).get("locked"):
+        problems.append("the first code cell must be the locked setup cell (imports, seed)")
     try:
         names = nbs.graded_names(nb)
     except SyntaxError as error:

@@ -16,7 +16,7 @@ TINY_CHAPTER = "01_ann_basics"  # the tiny courses reuse a real chapter name
 
 
 def nbgrader_cell(kind: str, source: str, grade_id: str = "", points: float = 0):
-    """A notebook cell with nbgrader metadata: kind is md, code, answer, test or open."""
+    """A notebook cell with nbgrader metadata: kind is md, code, setup, answer, test or open."""
     if kind in ("md", "open"):
         cell = nbformat.v4.new_markdown_cell(source)
     else:
@@ -28,6 +28,8 @@ def nbgrader_cell(kind: str, source: str, grade_id: str = "", points: float = 0)
         meta.update(grade=True, solution=False, locked=True, points=points)
     elif kind == "open":
         meta.update(grade=True, solution=True, locked=False, points=points)
+    elif kind == "setup":
+        meta.update(grade=False, solution=False, locked=True)
     else:
         return cell
     cell.metadata["nbgrader"] = meta
@@ -38,7 +40,7 @@ def tiny_notebook(extra_cells=()):
     """A fast chapter without TensorFlow: ``double(x)`` (2 points) and ``ANSWER`` (1 point)."""
     cells = [
         nbgrader_cell("md", "# Tiny chapter"),
-        nbgrader_cell("code", "import numpy as np\nfrom utils import checks"),
+        nbgrader_cell("setup", "import numpy as np\nfrom utils import checks", "setup"),
         nbgrader_cell("answer", "def double(x):\n    ### BEGIN SOLUTION\n    return 2 * x\n"
                                 "    ### END SOLUTION", "answer_double"),
         nbgrader_cell("test", "checks.assert_close(double(1.0), 2.0, 'double(1.0)')\n"

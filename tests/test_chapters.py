@@ -25,6 +25,12 @@ def test_source_metadata_follows_the_conventions(chapter):
 
 
 @pytest.mark.parametrize("chapter", CHAPTER_LIST)
+def test_setup_cell_seeds_and_summarises_the_device(chapter):
+    setup = next(c for c in nbs.read(source_notebook(chapter)).cells if c.cell_type == "code")
+    assert "utils.set_seed(" in setup.source and "utils.device_summary()" in setup.source
+
+
+@pytest.mark.parametrize("chapter", CHAPTER_LIST)
 def test_graded_names_have_a_mutant_each(chapter):
     names = set(nbs.graded_names(nbs.read(source_notebook(chapter))))
     mutated = {m.name for m in load_mutants(chapter)}

@@ -29,6 +29,7 @@ def test_tiny_notebook_has_no_metadata_problems():
     (lambda nb: nb.cells[3].metadata["nbgrader"].update(grade_id="test_other"),
      "graded name 'double' has no test cell 'test_double'"),
     (lambda nb: nb.cells[3].metadata["nbgrader"].update(points=0), "has no points"),
+    (lambda nb: nb.cells[1].metadata["nbgrader"].update(locked=False), "locked setup cell"),
     (lambda nb: nb.cells[1].outputs.append(nbformat.v4.new_output("stream", text="x")),
      "stored outputs"),
     (lambda nb: setattr(nb.cells[3], "source", nb.cells[3].source.replace(

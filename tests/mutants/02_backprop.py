@@ -52,7 +52,7 @@ MUTANTS = [
     Mutant("tape_gradients", "calls the model in inference mode",
            "model(X, training=True)", "model(X, training=False)"),
     Mutant("tape_gradients", "swaps y_true and y_pred in the loss",
-           "loss_fn(Y, model(X, training=True))", "loss_fn(model(X, training=True), Y)"),
+           "loss_fn(Y, predictions)", "loss_fn(predictions, Y)"),
     # multiple choice
     Mutant("MC_GRADIENT", "thinks the gradient points downhill", '{"a", "c"}', '{"a", "b", "c"}'),
     Mutant("MC_PATHS", "takes the larger path only", '{"c", "e"}', '{"b", "e"}'),
