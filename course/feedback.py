@@ -28,10 +28,11 @@ again.</p></body></html>
 
 
 def hidden_lines(chapter: str, root: Path = ROOT, min_length: int = 20) -> list[str]:
-    """Lines of the chapter's hidden tests that do not appear in the student version."""
-    released = release_notebook(chapter, root).read_text() if release_notebook(
-        chapter, root).exists() else ""
-    lines = []
+    """Lines that only the chapter's hidden tests contain: not in the student version, and not
+    elsewhere in the source (a line the solution also has may appear in a student's answer)."""
+    release = release_notebook(chapter, root)
+    visible = [c.source for c in nbs.read(release).cells] if release.exists() else []
+    hidden = []
     for cell in nbs.read(source_notebook(chapter, root)).cells:
         inside = False
         for line in cell.source.split("\n"):
@@ -39,9 +40,12 @@ def hidden_lines(chapter: str, root: Path = ROOT, min_length: int = 20) -> list[
                 inside = True
             elif nbs.HIDDEN_END in line:
                 inside = False
-            elif inside and len(line.strip()) >= min_length and line.strip() not in released:
-                lines.append(line.strip())
-    return lines
+            elif inside:
+                hidden.append(line.strip())
+            else:
+                visible.append(line)
+    shown = "\n".join(visible)
+    return [line for line in hidden if len(line) >= min_length and line not in shown]
 
 
 def page_text(path: Path) -> str:

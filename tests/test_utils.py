@@ -85,3 +85,20 @@ def test_training_helpers():
     assert len(history.history["loss"]) == 2
     assert training.predict(model, X).shape == (4, 1)
     assert 0.0 <= training.accuracy(model, X, y) <= 1.0
+
+
+def test_hiring_data_injects_the_requested_bias():
+    fair = datasets.make_hiring(20_000, bias=0.0, seed=1)
+    biased = datasets.make_hiring(20_000, bias=0.5, seed=1)
+    assert fair.qualified.equals(fair.hired)
+    women = biased[(biased.sex == "female") & (biased.qualified == 1)]
+    assert abs(women.hired.mean() - 0.5) < 0.03
+    men = biased[(biased.sex == "male") & (biased.qualified == 1)]
+    assert men.hired.mean() == 1.0
+
+
+def test_german_credit_is_the_documented_file():
+    credit = datasets.load_german_credit()
+    assert credit.shape == (1000, 22)
+    assert (credit.credit_risk == "good").sum() == 700
+    assert set(credit.sex) == {"female", "male"} and (credit.sex == "female").sum() == 310

@@ -5,17 +5,21 @@ sets) or data generated here, so nothing is downloaded. The same arguments alway
 same arrays. Splits are returned as a ``Split`` (``X_train, X_test, y_train, y_test``),
 which unpacks like ``sklearn.model_selection.train_test_split``.
 
-Taught in: 01_ann_basics (XOR, breast cancer), 02_backprop (sine regression, spirals), later
-chapters add to this module.
+Taught in: 01_ann_basics (XOR, breast cancer), 02_backprop (sine regression, spirals),
+03-06 (digits), 10_ethics_bias (synthetic hiring data, German credit data).
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
+import pandas as pd
 from sklearn import datasets as _sk
 from sklearn.model_selection import train_test_split
+
+DATA_DIR = Path(__file__).parent / "data"  # files kept in the repository (see data/README.md)
 
 
 class Split(NamedTuple):
@@ -111,3 +115,46 @@ def load_digits(test_size: float = 0.25, seed: int = 0, images: bool = False) ->
     if images:
         X = X.reshape(-1, 8, 8, 1)
     return _split(X, data.target.astype(np.int64), test_size, seed, stratify=True)
+
+
+# ----------------------------------------------------------------------------- fairness (10)
+
+
+def make_hiring(n=10_000, bias=0.5, seed=0):
+    """Synthetic job applicants with a known, tunable historical bias against women.
+
+    Columns: `experience` (years, gamma-distributed, mean 6), `test_score` (normal, mean 60,
+    sd 15, clipped to 0-100), `career_break` (months; 70 % of women and 10 % of men have one,
+    lasting 18 and 6 months on average), `sex` ("female" with probability 0.35, else "male"),
+    `qualified` (0/1: experience, test score and noise, the same rule for both sexes) and
+    `hired` (0/1: the historical decision, equal to `qualified` except that each qualified woman
+    was rejected with probability `bias`).
+
+    Returns a pandas DataFrame with `n` rows. The same arguments give the same rows; with the same
+    seed a larger `bias` rejects the same women plus some more.
+    """
+    rng = np.random.default_rng(seed)
+    female = rng.random(n) < 0.35
+    experience = np.round(rng.gamma(3.0, 2.0, n), 1)
+    test_score = np.round(np.clip(rng.normal(60.0, 15.0, n), 0.0, 100.0), 1)
+    has_break = rng.random(n) < np.where(female, 0.7, 0.1)
+    break_months = np.ceil(rng.exponential(np.where(female, 18.0, 6.0)))
+    career_break = np.where(has_break, break_months, 0).astype(int)
+    merit = 0.5 * (experience - 6.0) / 3.5 + (test_score - 60.0) / 15.0 + rng.normal(0.0, 0.5, n)
+    qualified = merit > 0.4
+    rejected_anyway = female & (rng.random(n) < bias)
+    hired = qualified & ~rejected_anyway
+    return pd.DataFrame({"experience": experience, "test_score": test_score,
+                         "career_break": career_break,
+                         "sex": np.where(female, "female", "male"),
+                         "qualified": qualified.astype(int), "hired": hired.astype(int)})
+
+
+def load_german_credit():
+    """The Statlog German Credit data (1,000 applicants; UCI, CC BY 4.0) as a pandas DataFrame.
+
+    Read from utils/data/german_credit.csv (source, licence and preprocessing in
+    utils/data/README.md): 20 decoded attributes with personal status split into
+    `personal_status` and `sex`, `age` in years, and the target `credit_risk` ("good"/"bad").
+    """
+    return pd.read_csv(DATA_DIR / "german_credit.csv")

@@ -1,0 +1,70 @@
+"""Plausible wrong answers for 07_rnn; each must make its test cell fail."""
+
+from course.mutants import Mutant
+
+MUTANTS = [
+    # the simple RNN cell
+    Mutant("rnn_cell_forward", "forgets the tanh", "return np.tanh(z)", "return z"),
+    Mutant("rnn_cell_forward", "column-form confusion: h_prev @ Wh.T", "h_prev @ Wh", "h_prev @ Wh.T"),
+    Mutant("rnn_cell_forward", "bias forgotten", "h_prev @ Wh + b", "h_prev @ Wh"),
+    Mutant("rnn_cell_forward", "sigmoid instead of tanh", "return np.tanh(z)", "return 1.0 / (1.0 + np.exp(-z))"),
+    # unrolling over time
+    Mutant("rnn_forward", "stores the state before the update (H[:, 0] = h0)",
+           "h = rnn_cell_forward(X[:, t, :], h, Wx, Wh, b)\n        H[:, t, :] = h",
+           "H[:, t, :] = h\n        h = rnn_cell_forward(X[:, t, :], h, Wx, Wh, b)"),
+    Mutant("rnn_forward", "restarts every step from h0", "rnn_cell_forward(X[:, t, :], h, Wx",
+           "rnn_cell_forward(X[:, t, :], np.asarray(h0, dtype=float), Wx"),
+    Mutant("rnn_forward", "reads the sequences in reverse order", "X[:, t, :]", "X[:, T - 1 - t, :]"),
+    # gradient clipping
+    Mutant("clip_by_global_norm", "always rescales to max_norm, even small gradients",
+           "max(global_norm, max_norm)", "global_norm"),
+    Mutant("clip_by_global_norm", "clips every tensor by its own norm",
+           "return [g * scale for g in grads], global_norm",
+           "return [g * max_norm / max(np.linalg.norm(g), max_norm) for g in grads], global_norm"),
+    Mutant("clip_by_global_norm", "sum of the norms instead of the norm of everything",
+           "np.sqrt(sum(np.sum(g ** 2) for g in grads))", "sum(np.sqrt(np.sum(g ** 2)) for g in grads)"),
+    Mutant("clip_by_global_norm", "no check of max_norm", "if max_norm <= 0:", "if max_norm < 0:"),
+    # LSTM cell
+    Mutant("lstm_cell_forward", "gate order i, f, o, c instead of the Keras i, f, c, o",
+           "z_i, z_f, z_c, z_o = np.split", "z_i, z_f, z_o, z_c = np.split"),
+    Mutant("lstm_cell_forward", "h = o * c (cell state not squashed)", "h = o * np.tanh(c)", "h = o * c"),
+    Mutant("lstm_cell_forward", "forget and input gates swapped", "c = f * c_prev + i * g", "c = i * c_prev + f * g"),
+    Mutant("lstm_cell_forward", "sigmoid for the candidate", "np.tanh(z_c)", "sigmoid(z_c)"),
+    # Keras models
+    Mutant("build_sequence_classifier", "softmax on a single output unit",
+           'keras.layers.Dense(1, activation="sigmoid")', 'keras.layers.Dense(1, activation="softmax")'),
+    Mutant("build_sequence_classifier", "embedding arguments swapped",
+           "keras.layers.Embedding(vocab_size, embed_dim, mask_zero=True)",
+           "keras.layers.Embedding(embed_dim, vocab_size, mask_zero=True)"),
+    Mutant("build_sequence_classifier", "padding not masked", ", mask_zero=True)", ")"),
+    Mutant("build_sequence_classifier", "returns the whole sequence of states",
+           "keras.layers.LSTM(units)", "keras.layers.LSTM(units, return_sequences=True)"),
+    Mutant("build_forecaster", "ReLU output on a standardised target",
+           "keras.layers.Dense(1),", 'keras.layers.Dense(1, activation="relu"),'),
+    Mutant("build_forecaster", "time and feature axes swapped", "keras.Input(shape=(window, 1))",
+           "keras.Input(shape=(1, window))"),
+    Mutant("build_forecaster", "units ignored", "keras.layers.GRU(units)", "keras.layers.GRU(32)"),
+    # windows
+    Mutant("make_windows", "target is the window's last value (off by one)",
+           "y = series[window + horizon - 1:]", "y = series[window + horizon - 2:][:n_windows]"),
+    Mutant("make_windows", "horizon ignored", "y = series[window + horizon - 1:]",
+           "y = series[window:][:n_windows]"),
+    Mutant("make_windows", "no error for horizon 0", "if window < 1 or horizon < 1:", "if window < 1:"),
+    Mutant("make_windows", "drops the last window", "for k in range(n_windows)])\n    y = series[window + horizon - 1:]",
+           "for k in range(n_windows - 1)])\n    y = series[window + horizon - 1:-1]"),
+    # multiple choice
+    Mutant("MC_SHARING", "believes every step has its own weights",
+           'MC_SHARING = {"a", "c", "d"}', 'MC_SHARING = {"a", "b", "c", "d"}'),
+    Mutant("MC_ARCHITECTURES", "translation seen as synchronous many-to-many",
+           'MC_ARCHITECTURES = {"a", "b", "c", "e"}', 'MC_ARCHITECTURES = {"a", "b", "c", "d", "e"}'),
+    Mutant("MC_GRADIENTS", "believes clipping cures vanishing gradients",
+           'MC_GRADIENTS = {"a", "b", "e"}', 'MC_GRADIENTS = {"a", "b", "c", "e"}'),
+    Mutant("MC_GRADIENTS", "believes clipnorm is global",
+           'MC_GRADIENTS = {"a", "b", "e"}', 'MC_GRADIENTS = {"a", "b", "d", "e"}'),
+    Mutant("MC_GATES", "GRU believed to have a cell state",
+           'MC_GATES = {"a", "b", "d"}', 'MC_GATES = {"a", "b", "c", "d"}'),
+    Mutant("MC_ATTENTION", "self-attention believed linear in the length",
+           'MC_ATTENTION = {"a", "c", "d"}', 'MC_ATTENTION = {"a", "c", "d", "e"}'),
+    Mutant("MC_FORECASTING", "scales with whole-series statistics",
+           'MC_FORECASTING = {"a", "c", "d", "e"}', 'MC_FORECASTING = {"a", "b", "c", "d", "e"}'),
+]
