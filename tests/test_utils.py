@@ -102,3 +102,26 @@ def test_german_credit_is_the_documented_file():
     assert credit.shape == (1000, 22)
     assert (credit.credit_risk == "good").sum() == 700
     assert set(credit.sex) == {"female", "male"} and (credit.sex == "female").sum() == 310
+
+
+def test_noisy_digits_flip_the_stated_share_of_labels():
+    X, y, X_val, y_val, y_clean = datasets.load_noisy_digits(n_train=200, noise=0.25, seed=2)
+    assert X.shape == (200, 64) and X_val.shape == (450, 64)
+    assert int(np.sum(y != y_clean)) == 50
+
+
+def test_shift_digits_moves_pixels_but_keeps_their_mass_inside():
+    rng = np.random.default_rng(0)
+    image = np.zeros((1, 64))
+    image[0, 3 * 8 + 3] = 1.0  # one pixel in the middle
+    shifted = datasets.shift_digits(image, rng, p=1.0)
+    assert shifted.shape == (1, 64) and shifted.sum() == 1.0
+    row, col = divmod(int(np.argmax(shifted)), 8)
+    assert abs(row - 3) <= 1 and abs(col - 3) <= 1
+    assert np.array_equal(datasets.shift_digits(image, rng, p=0.0), image)
+
+
+def test_image_grids():
+    images = np.random.default_rng(0).random((10, 64))
+    assert plots.show_images(images, titles=list(range(10)), ncols=4).shape == (3, 4)
+    assert plots.show_image_rows([images[:3], images[3:8]], ["a", "b"]).shape == (2, 5)

@@ -117,6 +117,54 @@ def load_digits(test_size: float = 0.25, seed: int = 0, images: bool = False) ->
     return _split(X, data.target.astype(np.int64), test_size, seed, stratify=True)
 
 
+def load_noisy_digits(n_train: int = 300, noise: float = 0.3, seed: int = 0):
+    """A small digits training set with noisy labels, and a clean validation set
+    (04_regularization's overfitting experiments).
+
+    The first ``n_train`` images of ``load_digits(seed=seed)``'s training split;
+    ``round(noise * n_train)`` of them, chosen at random, get a wrong label (another digit).
+    Returns ``X_train (n_train, 64), y_train (n_train,)`` with noisy labels,
+    ``X_val (450, 64), y_val (450,)`` with correct labels, and the correct ``y_train_clean``.
+    """
+    X_tr, X_val, y_tr, y_val = load_digits(test_size=0.25, seed=seed)
+    rng = np.random.default_rng(seed)
+    X_tr, y_clean = X_tr[:n_train], y_tr[:n_train]
+    y_noisy = y_clean.copy()
+    flipped = rng.choice(n_train, size=int(round(noise * n_train)), replace=False)
+    y_noisy[flipped] = (y_clean[flipped] + rng.integers(1, 10, size=flipped.size)) % 10
+    return X_tr, y_noisy, X_val, y_val, y_clean
+
+
+def shift_digits(X: np.ndarray, rng: np.random.Generator, p: float = 0.5,
+                 max_shift: int = 1) -> np.ndarray:
+    """Data augmentation for flattened 8x8 images: each image, with probability ``p``, moves
+    by ``(dy, dx)`` drawn uniformly from ``{-max_shift, ..., max_shift}``, filling with zeros.
+    ``X`` is ``(N, 64)``; returns a new ``(N, 64)`` array."""
+    images = X.reshape(-1, 8, 8)
+    padded = np.pad(images, ((0, 0), (max_shift, max_shift), (max_shift, max_shift)))
+    dy, dx = rng.integers(0, 2 * max_shift + 1, size=(2, len(X)))
+    shifted = np.stack([padded[i, dy[i]:dy[i] + 8, dx[i]:dx[i] + 8] for i in range(len(X))])
+    keep = rng.random(len(X)) >= p
+    shifted[keep] = images[keep]
+    return shifted.reshape(len(X), 64)
+
+
+def make_ring_of_gaussians(n: int = 4096, n_modes: int = 8, radius: float = 2.0,
+                           std: float = 0.1, seed: int = 0):
+    """Points from an equal mixture of ``n_modes`` Gaussians (standard deviation ``std``) whose
+    centres lie evenly on a circle of radius ``radius`` around the origin (08_gan's mode
+    collapse experiment).
+
+    Returns ``X`` of shape ``(n, 2)`` and the centres of shape ``(n_modes, 2)``, both float32.
+    """
+    rng = np.random.default_rng(seed)
+    angles = 2 * np.pi * np.arange(n_modes) / n_modes
+    centres = radius * np.column_stack([np.cos(angles), np.sin(angles)])
+    modes = rng.integers(0, n_modes, size=n)
+    X = centres[modes] + rng.normal(0.0, std, size=(n, 2))
+    return X.astype(np.float32), centres.astype(np.float32)
+
+
 # ----------------------------------------------------------------------------- fairness (10)
 
 

@@ -1,7 +1,8 @@
 """Figures the lessons draw. Each function draws on a Matplotlib axis and returns it.
 
 Taught in: 01_ann_basics (decision boundaries, training curves, activation shapes),
-02_backprop (loss curves, gradient norms); later chapters add to this module.
+02_backprop (loss curves), 03_activations (functions and derivatives, gradient norms by layer),
+04_regularization and later (image grids).
 """
 
 from __future__ import annotations
@@ -102,3 +103,56 @@ def plot_bars(values: Mapping[str, float], ylabel: str = "", log_y: bool = False
         ax.set_yscale("log")
     ax.set(ylabel=ylabel, title=title)
     return ax
+
+
+def _image(image, image_shape):
+    image = np.asarray(image)
+    if image_shape is not None:
+        return image.reshape(image_shape)
+    if image.ndim == 1:
+        side = int(round(np.sqrt(image.size)))
+        return image.reshape(side, side)
+    return image[..., 0] if image.ndim == 3 and image.shape[-1] == 1 else image
+
+
+def show_image_rows(rows: Sequence, row_titles: Sequence[str], image_shape=None,
+                    cmap: str = "gray_r", size: float = 1.2):
+    """A grid of images, one row per sequence in ``rows``, each row labelled on the left.
+
+    Images may be flattened (``(64,)`` becomes 8x8) or ``(H, W)`` / ``(H, W, 1)`` arrays;
+    ``image_shape`` forces a shape. Returns the array of axes.
+    """
+    ncols = max(len(row) for row in rows)
+    _, axes = plt.subplots(len(rows), ncols, figsize=(size * ncols, 1.1 * size * len(rows)),
+                           squeeze=False)
+    for r, (images, title) in enumerate(zip(rows, row_titles, strict=True)):
+        for c in range(ncols):
+            axes[r, c].set_xticks([])
+            axes[r, c].set_yticks([])
+            if c < len(images):
+                axes[r, c].imshow(_image(images[c], image_shape), cmap=cmap)
+            else:
+                axes[r, c].axis("off")
+        axes[r, 0].set_ylabel(title, rotation=0, ha="right", va="center")
+    return axes
+
+
+def show_images(images: Sequence, titles: Sequence[str] | None = None, ncols: int = 8,
+                image_shape=None, cmap: str = "gray_r", size: float = 1.2, title: str = "",
+                vmin: float | None = None, vmax: float | None = None):
+    """Images in a grid of ``ncols`` columns, with an optional title above each one and
+    ``title`` above the grid. Pixel values map to colours between ``vmin`` and ``vmax``
+    (default: each image's own range)."""
+    nrows = int(np.ceil(len(images) / ncols))
+    height = size * nrows * (1.25 if titles is not None else 1.0)
+    figure, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, height), squeeze=False)
+    for index, ax in enumerate(axes.flat):
+        ax.axis("off")
+        if index < len(images):
+            ax.imshow(_image(images[index], image_shape), cmap=cmap, vmin=vmin, vmax=vmax)
+            if titles is not None:
+                ax.set_title(str(titles[index]), fontsize=7)
+    if title:
+        figure.suptitle(title, fontsize=10)
+    figure.tight_layout()
+    return axes
