@@ -125,3 +125,33 @@ def test_image_grids():
     images = np.random.default_rng(0).random((10, 64))
     assert plots.show_images(images, titles=list(range(10)), ncols=4).shape == (3, 4)
     assert plots.show_image_rows([images[:3], images[3:8]], ["a", "b"]).shape == (2, 5)
+
+
+def test_negation_sentences_need_word_order():
+    sentences, labels = datasets.make_negation_sentences(400, seed=1)
+    assert len(sentences) == 400 and set(labels) == {0, 1}
+    vocabulary = datasets.build_vocabulary(sentences)
+    ids = datasets.encode_sentences(sentences, vocabulary, max_len=10)
+    assert ids.shape == (400, 10) and ids[:, -1].min() >= 2      # padded at the front
+    counts = datasets.bag_of_words(ids, len(vocabulary))
+    assert np.array_equal(counts.sum(axis=1), [min(len(s.split()), 10) for s in sentences])
+    bags = {}
+    for row, label in zip(counts, labels, strict=True):
+        bags.setdefault(row.tobytes(), set()).add(int(label))
+    assert any(len(seen) == 2 for seen in bags.values())  # same words, both labels
+
+
+def test_adding_problem_and_sunspots():
+    X, y = datasets.make_adding_problem(50, 20, seed=0)
+    assert X.shape == (50, 20, 2) and np.all(X[:, :, 1].sum(axis=1) == 2)
+    assert np.allclose(y, (X[:, :, 0] * X[:, :, 1]).sum(axis=1))
+    years, values = datasets.load_sunspots()
+    assert years[0] == 1700 and len(values) == len(years) == 309
+
+
+def test_ring_of_gaussians():
+    X, centres = datasets.make_ring_of_gaussians(n=800, n_modes=8, radius=2.0, std=0.1)
+    assert X.shape == (800, 2) and centres.shape == (8, 2)
+    assert np.allclose(np.linalg.norm(centres, axis=1), 2.0)
+    nearest = np.min(np.linalg.norm(X[:, None] - centres[None], axis=2), axis=1)
+    assert nearest.max() < 0.6

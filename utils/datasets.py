@@ -6,7 +6,8 @@ same arrays. Splits are returned as a ``Split`` (``X_train, X_test, y_train, y_t
 which unpacks like ``sklearn.model_selection.train_test_split``.
 
 Taught in: 01_ann_basics (XOR, breast cancer), 02_backprop (sine regression, spirals),
-03-06 (digits), 10_ethics_bias (synthetic hiring data, German credit data).
+03-06 (digits), 07_rnn (negation sentences, adding problem, sunspots), 08_gan (ring of
+Gaussians), 10_ethics_bias (synthetic hiring data, German credit data).
 """
 
 from __future__ import annotations
@@ -163,6 +164,99 @@ def make_ring_of_gaussians(n: int = 4096, n_modes: int = 8, radius: float = 2.0,
     modes = rng.integers(0, n_modes, size=n)
     X = centres[modes] + rng.normal(0.0, std, size=(n, 2))
     return X.astype(np.float32), centres.astype(np.float32)
+
+
+# ----------------------------------------------------------------------------- sequences (07)
+
+
+def make_adding_problem(n, length, seed=0):
+    """The adding problem: ``n`` sequences of ``length`` steps with features (value, marker).
+
+    Values are uniform in [0, 1]; the marker is 1 at one random step of the first half and one
+    of the second half. Returns ``X (n, length, 2)`` float32 and ``y (n,)`` float32, the sum of
+    the marked values (a long-range dependency for recurrent networks).
+    """
+    rng = np.random.default_rng(seed)
+    values = rng.uniform(0.0, 1.0, (n, length))
+    markers = np.zeros((n, length))
+    rows = np.arange(n)
+    first = rng.integers(0, length // 2, n)
+    second = rng.integers(length // 2, length, n)
+    markers[rows, first] = 1.0
+    markers[rows, second] = 1.0
+    X = np.stack([values, markers], axis=-1).astype(np.float32)
+    y = (values[rows, first] + values[rows, second]).astype(np.float32)
+    return X, y
+
+
+SUBJECTS = ("the movie", "the film", "the plot", "the acting", "the ending", "this show")
+VERBS = ("was", "is", "felt", "seemed")
+POSITIVE = ("good", "great", "fun", "brilliant", "moving")
+NEGATIVE = ("bad", "boring", "awful", "dull", "weak")
+INTENSIFIERS = ("very", "really")
+
+
+def make_negation_sentences(n, seed=0):
+    """Generated review sentences whose label (1 = positive) depends on negation and word order.
+
+    A quarter are plain ("the movie was good"), a quarter negated ("the movie was not good",
+    "not bad at all"), half are contrasts with one positive and one negative adjective and one "not"
+    ("the plot was not dull , it was great", "the plot was great , not dull"). Returns (sentences,
+    labels): a list of n strings (words separated by single spaces) and an int64 array (n,).
+    """
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, 2, n)
+    sentences = []
+    for label in labels:
+        subject, verb = str(rng.choice(SUBJECTS)), str(rng.choice(VERBS))
+        very = str(rng.choice(INTENSIFIERS))
+        positive, negative = str(rng.choice(POSITIVE)), str(rng.choice(NEGATIVE))
+        meant, opposite = (positive, negative) if label == 1 else (negative, positive)
+        form, variant = rng.choice(["plain", "negated", "contrast", "contrast"]), rng.integers(3)
+        if form == "plain":
+            words = [subject, verb, meant] if variant < 2 else [subject, verb, very, meant]
+        elif form == "negated":
+            words = ([subject, verb, "not", opposite], [subject, verb, "not", very, opposite],
+                     ["not", opposite, "at all"])[variant]
+        else:
+            words = [subject, verb, "not", opposite, ", it", verb, meant] if variant < 2 \
+                else [subject, verb, meant, ", not", opposite]
+        sentences.append(" ".join(words))
+    return sentences, labels.astype(np.int64)
+
+
+def build_vocabulary(sentences):
+    """Map every word of the sentences to an integer id >= 2 (0 = padding, 1 = unknown word)."""
+    words = sorted({word for sentence in sentences for word in sentence.split()})
+    return {"<pad>": 0, "<unk>": 1, **{word: i + 2 for i, word in enumerate(words)}}
+
+
+def encode_sentences(sentences, vocabulary, max_len):
+    """Integer ids ``(len(sentences), max_len)`` int32, padded with 0 at the FRONT (long
+    sentences keep their end, so the last time step is always the last word)."""
+    ids = np.zeros((len(sentences), max_len), dtype=np.int32)
+    for row, sentence in enumerate(sentences):
+        tokens = [vocabulary.get(word, 1) for word in sentence.split()][-max_len:]
+        ids[row, max_len - len(tokens):] = tokens
+    return ids
+
+
+def bag_of_words(ids, vocab_size):
+    """Word counts ``(N, vocab_size)`` float32 of encoded sentences ``ids (N, L)``; padding is
+    not counted."""
+    counts = np.zeros((len(ids), vocab_size), dtype=np.float32)
+    np.add.at(counts, (np.repeat(np.arange(len(ids)), ids.shape[1]), ids.ravel()), 1.0)
+    counts[:, 0] = 0.0
+    return counts
+
+
+def load_sunspots():
+    """Yearly mean sunspot numbers bundled with statsmodels (1700-2008, no download):
+    ``(years (309,) int, values (309,) float)``."""
+    from statsmodels.datasets import sunspots
+
+    data = sunspots.load_pandas().data
+    return data["YEAR"].to_numpy().astype(int), data["SUNACTIVITY"].to_numpy(dtype=float)
 
 
 # ----------------------------------------------------------------------------- fairness (10)
