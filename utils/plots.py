@@ -139,17 +139,22 @@ def show_image_rows(rows: Sequence, row_titles: Sequence[str], image_shape=None,
 
 def show_images(images: Sequence, titles: Sequence[str] | None = None, ncols: int = 8,
                 image_shape=None, cmap: str = "gray_r", size: float = 1.2, title: str = "",
-                vmin: float | None = None, vmax: float | None = None):
+                vmin: float | None = None, vmax: float | None = None, symmetric: bool = False):
     """Images in a grid of ``ncols`` columns, with an optional title above each one and
     ``title`` above the grid. Pixel values map to colours between ``vmin`` and ``vmax``
-    (default: each image's own range)."""
+    (default: each image's own range); ``symmetric`` centres each image's scale on 0 (for
+    kernels and signed feature maps, with a diverging ``cmap`` such as ``"RdBu_r"``)."""
     nrows = int(np.ceil(len(images) / ncols))
     height = size * nrows * (1.25 if titles is not None else 1.0)
     figure, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, height), squeeze=False)
     for index, ax in enumerate(axes.flat):
         ax.axis("off")
         if index < len(images):
-            ax.imshow(_image(images[index], image_shape), cmap=cmap, vmin=vmin, vmax=vmax)
+            image = _image(images[index], image_shape)
+            if symmetric:
+                vmax = float(np.abs(image).max()) or 1.0
+                vmin = -vmax
+            ax.imshow(image, cmap=cmap, vmin=vmin, vmax=vmax)
             if titles is not None:
                 ax.set_title(str(titles[index]), fontsize=7)
     if title:
