@@ -45,7 +45,7 @@ bench: $(STAMP)
 	$(BIN)/python -m course bench $(CHAPTERS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check course utils tests
+	$(BIN)/ruff check course utils tests tools
 
 clean:
 	rm -rf autograded/*/ feedback submitted reports/*.csv reports/*.html gradebook.db .bench

@@ -150,6 +150,14 @@ def shift_digits(X: np.ndarray, rng: np.random.Generator, p: float = 0.5,
     return shifted.reshape(len(X), 64)
 
 
+def add_scan_noise(X: np.ndarray, seed: int, noise: float = 0.45) -> np.ndarray:
+    """``X`` plus Gaussian "scanner" noise of standard deviation ``noise`` (fixed by ``seed``),
+    as float32 (09_transfer_learning's noisy digit scans, shared with the pretraining script
+    ``tools/pretrain_transfer_base.py``)."""
+    rng = np.random.default_rng(seed)
+    return (X + rng.normal(0.0, noise, X.shape)).astype(np.float32)
+
+
 def make_ring_of_gaussians(n: int = 4096, n_modes: int = 8, radius: float = 2.0,
                            std: float = 0.1, seed: int = 0):
     """Points from an equal mixture of ``n_modes`` Gaussians (standard deviation ``std``) whose
