@@ -41,6 +41,30 @@ c.IgnorePattern.pattern = os.environ.get(
 c.LimitOutput.max_lines = 1000
 c.LimitOutput.max_traceback = 100
 
+# Autograde: untrusted submissions. The notebook is first rebuilt on the released structure
+# (deleted, edited, moved or duplicated cells repaired, code scanned), then run by a guarded
+# executor: sandboxed kernel, memory/output limits enforced from outside, and a guard that
+# restores what student code patched before each test. See course/guarded_execute.py.
+from nbconvert.preprocessors import ClearMetadataPreprocessor  # noqa: E402
+from nbgrader.preprocessors import (  # noqa: E402
+    AssignLatePenalties, CheckCellMetadata, ClearOutput, DeduplicateIds, IgnorePattern,
+    LimitOutput, OverwriteCells, OverwriteKernelspec, SaveAutoGrades,
+)
+
+from course.guarded_execute import GuardedExecute  # noqa: E402
+from course.structure import RestoreStructure  # noqa: E402
+
+c.Autograde.sanitize_preprocessors = [
+    ClearOutput, RestoreStructure, DeduplicateIds, OverwriteKernelspec, OverwriteCells,
+    CheckCellMetadata,
+]
+c.Autograde.autograde_preprocessors = [
+    GuardedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
+    AssignLatePenalties, CheckCellMetadata,
+]
+c.GuardedExecute.memory_limit_mb = int(os.environ.get("COURSE_MEMORY_LIMIT_MB", "4096"))
+c.GuardedExecute.output_limit_kb = int(os.environ.get("COURSE_OUTPUT_LIMIT_KB", "256"))
+
 # Feedback: hidden tests and the tracebacks that quote them are removed before rendering.
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
 from nbgrader.preprocessors import GetGrades  # noqa: E402

@@ -1,30 +1,41 @@
 """``course autograde``: grade ``submitted/<student>/<chapter>/`` several at a time.
 
 Each submission is graded by nbgrader's autograde in its own worker process
-(``course.worker``); workers take turns on the SQLite gradebook through a file lock, so
-parallel grading gives exactly the grades of serial grading. Every submission folder ends
-with a gradebook entry and an outcome (``course.outcomes``), also when grading it failed or
-was stopped, so none is lost. A rerun skips submissions already graded from the same files.
+(``course.worker``), whose kernel runs sandboxed and guarded (``course.guarded_execute``);
+workers take turns on the SQLite gradebook through a file lock, so parallel grading gives
+exactly the grades of serial grading. Every submission folder ends with a gradebook entry and
+an outcome (``course.outcomes``), also when grading it failed or was stopped, so none is
+lost. A rerun skips submissions already graded from the same files.
+
+Crash safety: a submission is graded under its own lock file, so two runs never grade it at
+once; its outcome is removed when grading starts and written when it ends, so a run killed
+midway leaves the unfinished submissions without an outcome and the next run grades them;
+workers and kernels die with the run that started them.
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
 import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
 import psutil
 
-from course import gradebook, outcomes, release
+from course import gradebook, grading_notes, outcomes, release
 from course.chapters import ROOT, CourseError, source_notebook
 from course.nbgrader_cli import kernel_environment, last_error_line, nbgrader_command
+from course.notebooks import read as read_notebook
 from course.progress import progress
 
 SUBMISSION_TIMEOUT = float(os.environ.get("COURSE_SUBMISSION_TIMEOUT", "900"))
+MAX_NOTEBOOK_MB = float(os.environ.get("COURSE_MAX_NOTEBOOK_MB", "50"))
+MAX_SUBMISSION_MB = float(os.environ.get("COURSE_MAX_SUBMISSION_MB", "200"))
 
 
 @dataclass(frozen=True)
@@ -56,6 +67,19 @@ def precheck(job: Job) -> str:
         others = sorted(p.name for p in job.folder.glob("*.ipynb"))
         found = f" (found {', '.join(others)}; the notebook must keep its name)" if others else ""
         return f"no {job.chapter}.ipynb in the submission{found}"
+    links = sorted(str(p.relative_to(job.folder)) for p in job.folder.rglob("*") if p.is_symlink())
+    if links:
+        return f"the submission contains symbolic links ({', '.join(links[:3])}); hand in " \
+               "plain files"
+    size_mb = notebook.stat().st_size / 2**20
+    if size_mb > MAX_NOTEBOOK_MB:
+        return (f"{job.chapter}.ipynb is {size_mb:.0f} MB; the limit is {MAX_NOTEBOOK_MB:.0f} MB "
+                "(clear large outputs before handing in)")
+    total_mb = sum(p.stat().st_size for p in job.folder.rglob("*")
+                   if p.is_file() and not p.is_symlink()) / 2**20
+    if total_mb > MAX_SUBMISSION_MB:
+        return f"the submission holds {total_mb:.0f} MB of files; the limit is " \
+               f"{MAX_SUBMISSION_MB:.0f} MB"
     try:
         nbformat.read(str(notebook), as_version=4)
     except Exception as error:  # JSON errors, schema errors, encoding errors
@@ -79,10 +103,51 @@ def _kill_tree(pid: int) -> None:
     psutil.wait_procs(family, timeout=10)
 
 
-def grade_one(job: Job, root: Path = ROOT, timeout: float = SUBMISSION_TIMEOUT) -> outcomes.Outcome:
-    """Grade one submission in a worker process and record its outcome."""
-    reason = precheck(job)
+@contextmanager
+def _submission_lock(job: Job, root: Path):
+    """Only one process grades a given submission at a time (released if the holder dies)."""
+    path = root / ".grading.locks" / job.chapter / f"{job.student}.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+
+
+def grade_one(job: Job, root: Path = ROOT, timeout: float = SUBMISSION_TIMEOUT,
+              force: bool = True) -> outcomes.Outcome:
+    """Grade one submission in a worker process and record its outcome (unless ``force`` is
+    off and another run graded these same files meanwhile)."""
+    with _submission_lock(job, root):
+        if not force and _already_graded(job, root):
+            return outcomes.load(job.chapter, job.student, root)
+        outcomes.discard(job.chapter, job.student, root)
+        outcome = _grade(job, root, timeout)
+        outcomes.save(outcome, root)
+        return outcome
+
+
+def _grade(job: Job, root: Path, timeout: float) -> outcomes.Outcome:
     start = time.perf_counter()
+    files_fingerprint = outcomes.fingerprint(job.folder, source_notebook(job.chapter, root))
+    reason = precheck(job)
+    status = "failed"
+    if not reason:
+        status, reason = _run_worker(job, root, timeout)
+    notes = {"notes": [], "flags": []}
+    if status == "graded":
+        notes = grading_notes.read(read_notebook(
+            root / "autograded" / job.student / job.chapter / f"{job.chapter}.ipynb"))
+    else:
+        gradebook.record_ungradable(job.chapter, job.student, root)
+    return outcomes.Outcome(
+        student=job.student, chapter=job.chapter, status=status, reason=reason,
+        seconds=round(time.perf_counter() - start, 2), fingerprint=files_fingerprint,
+        notes=notes["notes"], flags=notes["flags"],
+    )
+
+
+def _run_worker(job: Job, root: Path, timeout: float) -> tuple[str, str]:
+    """``(status, reason)`` of nbgrader's autograde of ``job`` run in a worker process."""
     command = nbgrader_command(
         ["autograde", job.chapter, "--student", job.student, "--force", "--log-level=WARN"], root)
     worker = subprocess.Popen(command, cwd=root, env=kernel_environment(threads=1),
@@ -90,29 +155,19 @@ def grade_one(job: Job, root: Path = ROOT, timeout: float = SUBMISSION_TIMEOUT) 
                               start_new_session=True)
     try:
         _, log = worker.communicate(timeout=timeout)
-        status = "graded" if worker.returncode == 0 else "failed"
-        if status == "failed" and not reason:
-            reason = f"grading failed: {last_error_line(log)}"
     except subprocess.TimeoutExpired:
         _kill_tree(worker.pid)
         worker.communicate()
-        status, reason = "timeout", f"grading was stopped after {timeout:.0f} s"
-    if status != "graded":
-        gradebook.ensure_submission(job.chapter, job.student, root)
-    outcome = outcomes.Outcome(
-        student=job.student, chapter=job.chapter, status=status, reason=reason,
-        seconds=round(time.perf_counter() - start, 2),
-        fingerprint=outcomes.fingerprint(job.folder, source_notebook(job.chapter, root)),
-    )
-    outcomes.save(outcome, root)
-    return outcome
+        return "timeout", f"grading was stopped after {timeout:.0f} s"
+    if worker.returncode != 0:
+        return "failed", f"grading failed: {last_error_line(log)}"
+    return "graded", ""
 
 
-def _already_graded(job: Job, graded: set[tuple[str, str]], root: Path) -> bool:
+def _already_graded(job: Job, root: Path) -> bool:
     previous = outcomes.load(job.chapter, job.student, root)
-    return (previous is not None and (job.chapter, job.student) in graded
-            and previous.fingerprint == outcomes.fingerprint(
-                job.folder, source_notebook(job.chapter, root)))
+    return previous is not None and previous.fingerprint == outcomes.fingerprint(
+        job.folder, source_notebook(job.chapter, root))
 
 
 def autograde(chapters: list[str], root: Path = ROOT, workers: int = 2, force: bool = False,
@@ -132,13 +187,13 @@ def autograde(chapters: list[str], root: Path = ROOT, workers: int = 2, force: b
     results: dict[Job, outcomes.Outcome] = {}
     todo = []
     for job in jobs:
-        if not force and _already_graded(job, graded, root):
+        if not force and (job.chapter, job.student) in graded and _already_graded(job, root):
             results[job] = outcomes.load(job.chapter, job.student, root)
         else:
             todo.append(job)
     with ThreadPoolExecutor(max_workers=workers) as pool, \
             progress(len(todo), f"autograding ({workers} workers)") as bar:
-        futures = {pool.submit(grade_one, job, root): job for job in todo}
+        futures = {pool.submit(grade_one, job, root, force=force): job for job in todo}
         for future in as_completed(futures):
             results[futures[future]] = future.result()
             bar.update(1)

@@ -140,15 +140,19 @@ def scores(root: Path = ROOT) -> list[TestScore]:
     return rows
 
 
-def ensure_submission(chapter: str, student: str, root: Path = ROOT) -> None:
-    """Register a submission (all scores zero) so that no handed-in folder goes missing from
-    the grades, even when grading it failed before nbgrader recorded it."""
+def record_ungradable(chapter: str, student: str, root: Path = ROOT) -> None:
+    """Register a submission that could not be graded with every score zero, so that no
+    handed-in folder goes missing from the grades and no score from an earlier version of
+    it survives."""
     with open_gradebook(root) as gb:
         gb.update_or_create_student(student)
-        try:
-            gb.find_submission(chapter, student)
-        except api.MissingEntry:
-            gb.update_or_create_submission(chapter, student)
+        submission = gb.update_or_create_submission(chapter, student)
+        for notebook in submission.notebooks:
+            for grade in notebook.grades:
+                grade.auto_score = 0
+                grade.manual_score = None
+                grade.needs_manual_grade = False
+        gb.db.commit()
 
 
 def known_chapters(root: Path = ROOT) -> set[str]:

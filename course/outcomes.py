@@ -2,8 +2,10 @@
 
 One JSON file per submission, ``reports/outcomes/<chapter>/<student>.json``, written
 atomically when its grading ends. It holds the status (``graded``, ``failed``, ``timeout``),
-a reason an instructor and a student can read, the grading time and a fingerprint of the
-submitted files, so that a rerun can skip what is already graded.
+a reason an instructor and a student can read, the grading notes and review flags of
+``course.grading_notes``, the grading time and a fingerprint of the submitted files, so that
+a rerun can skip what is already graded. The outcome is removed when grading starts, so a
+grader killed midway leaves no outcome and the rerun grades that submission again.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from course.chapters import ROOT
@@ -25,6 +27,8 @@ class Outcome:
     reason: str          # empty when graded without remark
     seconds: float
     fingerprint: str     # sha256 of the submitted files and the chapter's source notebook
+    notes: list[str] = field(default_factory=list)  # what the grader repaired or voided
+    flags: list[str] = field(default_factory=list)  # suspicious code, for review (no penalty)
 
 
 def outcome_path(chapter: str, student: str, root: Path = ROOT) -> Path:
@@ -49,6 +53,10 @@ def save(outcome: Outcome, root: Path = ROOT) -> None:
     partial = path.with_suffix(".partial")
     partial.write_text(json.dumps(asdict(outcome), indent=1))
     os.replace(partial, path)
+
+
+def discard(chapter: str, student: str, root: Path = ROOT) -> None:
+    outcome_path(chapter, student, root).unlink(missing_ok=True)
 
 
 def load(chapter: str, student: str, root: Path = ROOT) -> Outcome | None:

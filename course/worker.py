@@ -2,7 +2,9 @@
 
 Every nbgrader command the course runs (generate_assignment, autograde of one student,
 generate_feedback) goes through here, so each of nbgrader's gradebook sessions holds the
-course's writer lock and parallel processes never write to SQLite at the same time.
+course's writer lock and parallel processes never write to SQLite at the same time. The
+worker dies with the process that started it, so killing ``course autograde`` stops its
+workers (and their kernels, which die with them) instead of leaving them running.
 """
 
 from __future__ import annotations
@@ -11,9 +13,15 @@ import os
 import sys
 from pathlib import Path
 
+from course.sandbox import die_with_parent
+
 
 def main(argv: list[str]) -> int:
     root, nbgrader_args = Path(argv[0]), argv[1:]
+    parent = os.getppid()
+    die_with_parent()
+    if os.getppid() != parent:  # the parent died before the request took effect
+        return 1
     os.chdir(root)
     from course.gradebook import install_lock
 

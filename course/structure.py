@@ -1,0 +1,139 @@
+"""Put a submitted notebook back into the assignment's shape before it is graded.
+
+``RestoreStructure`` is the first step of nbgrader's sanitize pass (``nbgrader_config.py``).
+It rebuilds the notebook from the released assignment, cell by cell:
+
+- the student's answer cells (matched by grade id) replace the blank ones;
+- locked cells (setup, tests) come from the release wherever the student's copy was
+  deleted, retyped, edited or duplicated (nbgrader then puts the hidden tests back);
+- the student's other cells (lesson text, examples, cells they added) stay right after the
+  graded cell they followed, but no code goes before the setup cell, so no student code
+  runs before the grading guard is installed;
+- everything comes in the assignment's order, so a moved answer still runs before its test.
+
+The student's honest work is graded as if the structure had not been damaged, and every
+repair is written into the grading notes. The student's code is then scanned
+(``course.scan``) and the findings recorded as flags.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import nbformat
+from nbgrader.preprocessors import NbGraderPreprocessor
+
+from course import grading_notes, scan
+from course import notebooks as nbs
+
+
+class RestoreStructure(NbGraderPreprocessor):
+    """Rebuild the notebook on the release's structure (see the module docstring)."""
+
+    def preprocess(self, nb, resources):
+        info = resources.get("nbgrader", {})
+        root = Path(self.config.CourseDirectory.root or ".")
+        release = root / "release" / info.get("assignment", "") / f"{info.get('notebook')}.ipynb"
+        if not release.is_file():
+            grading_notes.add(nb, notes=["The notebook's structure was not checked: "
+                                         f"{release} is missing."])
+            return nb, resources
+        rebuilt, notes = restore(nb, nbs.read(release))
+        student_cells = [(_label(c, i), c.source) for i, c in enumerate(rebuilt.cells)
+                         if c.cell_type == "code" and _written_by_student(c)]
+        modules = scan.imported_names([c.source for c in rebuilt.cells if c.cell_type == "code"])
+        grading_notes.add(rebuilt, notes=notes, flags=scan.scan(student_cells, modules))
+        return rebuilt, resources
+
+
+def _label(cell, index: int) -> str:
+    return nbs.grade_id(cell) or f"#{index + 1} (added by the student)"
+
+
+def _written_by_student(cell) -> bool:
+    meta = nbs.nbgrader_meta(cell)
+    return not meta or bool(meta.get("solution"))
+
+
+def restore(submitted, release) -> tuple[nbformat.NotebookNode, list[str]]:
+    """The submission rebuilt on ``release``'s graded and locked cells (those with a grade
+    id), with the student's other cells kept after the graded cell they followed, and a note
+    for every repair made."""
+    known = [nbs.grade_id(c) for c in release.cells if nbs.grade_id(c)]
+    references = {nbs.grade_id(c): c for c in release.cells if nbs.grade_id(c)}
+    setup_id = next((nbs.grade_id(c) for c in release.cells
+                     if c.cell_type == "code" and nbs.grade_id(c)), None)
+    before_setup = set(known[:known.index(setup_id)]) if setup_id else set()
+    chosen, following, notes, anchor = {}, {}, [], None
+    for cell in submitted.cells:
+        gid = nbs.grade_id(cell) if nbs.nbgrader_meta(cell) else None
+        if gid in references and gid not in chosen:
+            chosen[gid], anchor = cell, gid
+            continue
+        if gid in references:
+            if not nbs.nbgrader_meta(references[gid]).get("solution"):
+                notes.append(f"Cell {gid} appears twice; the copy was removed.")
+                continue
+            notes.append(f"Cell {gid} appears twice; the first copy is graded, the second "
+                         "runs as an ordinary cell.")
+        if _is_leftover_notes(cell):
+            continue
+        cell = _unmarked(cell)
+        place = anchor
+        if cell.cell_type == "code" and (place is None or place in before_setup):
+            place = setup_id  # no student code before the setup cell
+        following.setdefault(place, []).append(cell)
+    if [gid for gid in chosen] != [gid for gid in known if gid in chosen]:
+        notes.append("Cells were moved; the notebook was graded in the assignment's order.")
+    cells = list(following.pop(None, []))
+    for gid in known:
+        cells.append(_graded_cell(references[gid], chosen.get(gid), notes))
+        cells += following.pop(gid, [])
+    rebuilt = copy.deepcopy(submitted)
+    seen_ids: set[str] = set()
+    rebuilt.cells = [_fit_version(c, rebuilt, seen_ids) for c in cells]
+    return rebuilt, notes
+
+
+def _graded_cell(reference, submitted, notes: list[str]):
+    gid = nbs.grade_id(reference)
+    is_answer = bool(nbs.nbgrader_meta(reference).get("solution"))
+    kind = "answer cell" if is_answer else "test cell" if nbs.is_test(reference) else "cell"
+    if submitted is None:
+        notes.append(f"The {kind} {gid} was missing; the assignment's version was used"
+                     + (" (no answer)." if is_answer else "."))
+        return copy.deepcopy(reference)
+    if submitted.cell_type != reference.cell_type:
+        notes.append(f"The {kind} {gid} was changed from {reference.cell_type} to "
+                     f"{submitted.cell_type}; it was changed back.")
+        fixed = copy.deepcopy(reference)
+        if is_answer:
+            fixed.source = submitted.source
+        return fixed
+    if not is_answer and submitted.source != reference.source:
+        notes.append(f"The {kind} {gid} was edited; the assignment's version was used.")
+        return copy.deepcopy(reference)
+    kept = copy.deepcopy(submitted)
+    kept.metadata["nbgrader"] = copy.deepcopy(reference.metadata["nbgrader"])
+    return kept
+
+
+def _unmarked(cell):
+    plain = copy.deepcopy(cell)
+    plain.metadata.pop("nbgrader", None)
+    return plain
+
+
+def _is_leftover_notes(cell) -> bool:
+    return cell.cell_type == "markdown" and "course" in cell.get("metadata", {})
+
+
+def _fit_version(cell, nb, seen_ids: set[str]):
+    """Cell ids as the notebook's format version wants them: none before 4.5, unique after."""
+    if nb.get("nbformat_minor", 5) < 5:
+        cell.pop("id", None)
+    elif cell.get("id") in seen_ids or "id" not in cell:
+        cell["id"] = nbformat.v4.new_code_cell().id
+    seen_ids.add(cell.get("id"))
+    return cell
