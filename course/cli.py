@@ -65,6 +65,9 @@ def print_outcomes(results) -> None:
     for o in results:
         if o.reason:
             console.print(f"  {o.student} / {o.chapter}: {o.status}: {o.reason}", markup=False)
+        elif o.notes or o.flags:
+            console.print(f"  {o.student} / {o.chapter}: {len(o.notes)} grading note(s), "
+                          f"{len(o.flags)} flag(s) for review (see the report)", markup=False)
 
 
 def print_score_table(root: Path, title: str = "Automatic points") -> None:

@@ -146,7 +146,10 @@ def record_ungradable(chapter: str, student: str, root: Path = ROOT) -> None:
     it survives."""
     with open_gradebook(root) as gb:
         gb.update_or_create_student(student)
-        submission = gb.update_or_create_submission(chapter, student)
+        try:
+            submission = gb.find_submission(chapter, student)
+        except api.MissingEntry:
+            submission = gb.add_submission(chapter, student)
         for notebook in submission.notebooks:
             for grade in notebook.grades:
                 grade.auto_score = 0

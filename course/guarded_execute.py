@@ -41,7 +41,7 @@ from pathlib import Path
 import psutil
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import ensure_async, run_sync
-from nbclient.exceptions import DeadKernelError
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat import NotebookNode
 from nbgrader.preprocessors import Execute
 from traitlets import Integer, List, Unicode
@@ -199,7 +199,8 @@ class GuardedExecute(Execute):
             outs.append(NotebookNode(output_type="stream", name="stdout", text=(
                 f"\n[output cut: this cell printed more than {self.output_limit_kb} KB]\n")))
         if total > 10 * limit and total - size <= 10 * limit:
-            self._notes.append(f"Cell {cell_index + 1} was stopped: it printed more than "
+            label = _label(self.nb.cells[cell_index], cell_index)
+            self._notes.append(f"Cell {label} was stopped: it printed more than "
                                f"{10 * self.output_limit_kb} KB.")
             asyncio.ensure_future(ensure_async(self.km.interrupt_kernel()))
         return None
@@ -251,6 +252,9 @@ class GuardedExecute(Execute):
             self._record_death(f"while running cell {_label(cell, cell_index)}")
             cell.outputs.append(_error("KernelDied", self._death))
             return cell
+        except CellTimeoutError:  # no reply at all, not even after the interrupt
+            self._timed_out = True
+            cell.outputs.append(_error("CellTimeoutError", f"no reply within {self.timeout} s"))
         if self._timed_out and not await self._kernel_stopped():
             await self._kill_kernel()
             self._death = "it did not stop after the time limit"
@@ -298,16 +302,20 @@ class GuardedExecute(Execute):
 
     # -- the guard -------------------------------------------------------------------------
     async def _install_guard(self) -> None:
+        keep = ("In", "Out", "exit", "quit", "get_ipython", *sorted(self._solution_names))
         install = (f"exec(compile({GUARD_SOURCE!r}, '<grading guard>', 'exec'), _g := {{}})\n"
-                   f"_g['install']({list(self.guard_prefixes)!r}, "
+                   f"_course_guard_ids = _g['install']({list(self.guard_prefixes)!r}, "
                    "[n for n in get_ipython().user_ns if not n.startswith('_') "
-                   f"and n not in ('In', 'Out', 'exit', 'quit', 'get_ipython', "
-                   f"*{sorted(self._solution_names)!r})])\n"
+                   f"and n not in {keep!r}])\n"
                    "del _g")
-        reply = await self._send(install)
-        ok = reply is not None and reply["content"].get("status") == "ok"
-        self._guard_state = "on" if ok else "broken"
-        if not ok:
+        reply = await self._send(install, {"ids": "_course_guard_ids"})
+        try:
+            data = reply["content"]["user_expressions"]["ids"]["data"]["text/plain"]
+            self._guard_ids = ast.literal_eval(data)[:2]
+            await self._send("del _course_guard_ids")
+            self._guard_state = "on"
+        except Exception:  # no reply, or the install failed
+            self._guard_state = "broken"
             self._notes.append("The grading guard could not be installed; tests were voided.")
 
     async def _send(self, code: str, expressions: dict | None = None):
@@ -324,13 +332,13 @@ class GuardedExecute(Execute):
         if self._guard_state != "on":
             return []
         nonce = secrets.token_hex(8)
-        reply = await self._send("", {"r": f"[{nonce!r}] + __course_guard__.restore()"})
+        reply = await self._send("", {"r": f"__course_guard__.restore({nonce!r})"})
         try:
             data = reply["content"]["user_expressions"]["r"]["data"]["text/plain"]
             answer = ast.literal_eval(data)
-            if answer[0] != nonce:
-                raise ValueError("nonce")
-            return [str(label) for label in answer[1:]]
+            if answer[:3] != [nonce, *self._guard_ids]:
+                raise ValueError("not the guard that was installed")
+            return [str(label) for label in answer[3:]]
         except Exception:  # missing reply, error, or a forged one
             if not await ensure_async(self.kc.is_alive()):
                 self._record_death(when)

@@ -6,12 +6,12 @@ test relies on: the builtins, the modules the tests call (``numpy``, ``math``, `
 ...), the classes and function code inside them, ``sys`` hooks, IPython's execution and
 traceback machinery, and the names the instructor's locked cells define. Then:
 
-- ``restore()`` (before every graded test cell) puts back whatever student code replaced and
+- before every graded test cell, ``restore`` puts back whatever student code replaced and
   returns what it had to put back, so a test always runs against the originals;
-- ``check()`` (after every graded test cell) returns what was replaced *while the test ran*
-  (by the student's function it called) and restores it; the grader voids that test.
+- after every graded test cell, ``restore`` returns what was replaced *while the test ran*
+  (by the student's function it called) and puts it back; the grader voids that test.
 
-Replies are lists of short labels (``"builtins.abs"``). The guard keeps its own references
+Both are one method, ``restore``, whose reply lists short labels (``"builtins.abs"``). The guard keeps its own references
 to the builtins it uses, so patching them does not blind it; removing or faking the guard
 itself is seen by the grader (no valid reply) and by the static scan.
 """
@@ -166,13 +166,11 @@ class _Guard:
                     values[:] = contents
         return changed
 
-    def restore(self):
-        """Put back everything replaced since the last call; list what was replaced."""
-        return self._changes(repair=True)
-
-    def check(self):
-        """What was replaced since the last restore (it is put back too)."""
-        return self._changes(repair=True)
+    def restore(self, nonce):
+        """Put back everything replaced since the last call. Returns ``[nonce, id of the
+        guard, id of its class, *labels of what was replaced]``: the grader checks the
+        first three against what ``install`` returned, so a stand-in guard is noticed."""
+        return [nonce, _id(self), _id(_Guard)] + self._changes(repair=True)
 
     def size(self):
         return _len(self._entries) + _len(self._attributes) + _len(self._lists)
@@ -194,4 +192,4 @@ def install(prefixes, names):
     _builtins.__course_guard__ = guard
     guard._entries.append(("builtins.__course_guard__", _vars(_builtins), "__course_guard__",
                            guard, ()))
-    return guard.size()
+    return [_id(guard), _id(_Guard), guard.size()]

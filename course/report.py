@@ -82,20 +82,27 @@ def _pass_rate_plot(rates: pd.DataFrame, chapter: str) -> str:
     return _figure_html(figure)
 
 
+def _items(lines: list[str]) -> str:
+    return "<br>".join(html.escape(line) for line in lines)
+
+
 def write_html(frame: pd.DataFrame, root: Path = ROOT) -> Path:
     target = root / "reports" / "report.html"
     rates = pass_rates(frame)
-    problems = [o for o in outcomes.load_all(root) if o.reason]
+    problems = [o for o in outcomes.load_all(root) if o.reason or o.notes or o.flags]
     parts = ["<!DOCTYPE html><html><head><meta charset='utf-8'><title>Grades</title>",
              "<style>body{font-family:sans-serif;margin:2em} table{border-collapse:collapse}"
              "td,th{border:1px solid #ccc;padding:3px 8px}</style></head><body>",
              "<h1>Grades</h1><h2>Automatic points by student and chapter</h2>",
              automatic_scores(frame).to_html(), _distribution_plot(frame)]
     if problems:
-        parts.append("<h2>Submissions with a grading remark</h2><table><tr><th>student</th>"
-                     "<th>chapter</th><th>status</th><th>reason</th></tr>")
+        parts.append("<h2>Submissions with a grading remark</h2><p>Notes: what the grader "
+                     "repaired, stopped or voided. Flags: code to review by hand (flags never "
+                     "change a score).</p><table><tr><th>student</th><th>chapter</th>"
+                     "<th>status</th><th>reason</th><th>notes</th><th>flags</th></tr>")
         parts += [f"<tr><td>{html.escape(o.student)}</td><td>{o.chapter}</td><td>{o.status}"
-                  f"</td><td>{html.escape(o.reason)}</td></tr>" for o in problems]
+                  f"</td><td>{html.escape(o.reason)}</td><td>{_items(o.notes)}</td>"
+                  f"<td>{_items(o.flags)}</td></tr>" for o in problems]
         parts.append("</table>")
     parts.append("<h2>Per-test pass rates</h2>")
     parts += [_pass_rate_plot(rates, c) for c in sorted(rates.chapter.unique())]

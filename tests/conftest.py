@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -72,10 +73,13 @@ def make_course(root: Path, nb=None, chapter: str = TINY_CHAPTER) -> Path:
     return root
 
 
-def course_cli(root: Path, *args: str, timeout: float = 900) -> subprocess.CompletedProcess:
-    """Run ``python -m course --root ROOT ARGS`` and capture its output."""
+def course_cli(root: Path, *args: str, timeout: float = 900,
+               env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """Run ``python -m course --root ROOT ARGS`` (with ``env`` added to the environment)
+    and capture its output."""
     return subprocess.run([sys.executable, "-m", "course", "--root", str(root), *args],
-                          capture_output=True, text=True, timeout=timeout, cwd=ROOT)
+                          capture_output=True, text=True, timeout=timeout, cwd=ROOT,
+                          env={**os.environ, **(env or {})})
 
 
 @pytest.fixture

@@ -9,7 +9,16 @@ Modules, by purpose:
 - ``utils.training`` -- small Keras training helpers (quiet ``fit``, accuracy).
 """
 
-from utils import checks, datasets, plots, training
+import importlib
+
 from utils.runtime import device_summary, set_seed
 
 __all__ = ["checks", "datasets", "plots", "training", "device_summary", "set_seed"]
+_SUBMODULES = ("checks", "datasets", "plots", "training")
+
+
+def __getattr__(name: str):
+    """Import a submodule on first use, so ``from utils import checks`` does not load Keras."""
+    if name in _SUBMODULES:
+        return importlib.import_module(f"utils.{name}")
+    raise AttributeError(f"module 'utils' has no attribute {name!r}")

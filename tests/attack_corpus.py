@@ -1,0 +1,294 @@
+"""A corpus of bad submissions, built by code on a small TensorFlow-free chapter.
+
+Each ``Attack`` writes one student's submission into ``submitted/<name>/<chapter>/``. Its
+``honest`` value is the most automatic points the submission's honest content can earn (out
+of ``TOTAL_POINTS``): what is left when the attack itself earns nothing. ``evidence`` is a
+phrase that must appear in what the grader tells instructor and student about it (outcome
+reason, grading notes, review flags, or the error shown under a test). ``exact`` attacks
+must earn exactly ``honest`` (the damage is repaired, the honest work still counts).
+
+Used by ``tests/test_integrity.py`` and by ``tools/attack_table.py``, which grades the same
+corpus with stock ``nbgrader autograde`` for comparison.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import nbformat
+
+from course import notebooks as nbs
+from tests.conftest import TINY_CHAPTER, nbgrader_cell, tiny_notebook
+
+CH = TINY_CHAPTER
+TOTAL_POINTS = 4.0
+# Limits the corpus is graded under (small, so the suite stays fast).
+LIMITS = {"COURSE_CELL_TIMEOUT": "10", "COURSE_MEMORY_LIMIT_MB": "1536",
+          "COURSE_OUTPUT_LIMIT_KB": "64", "COURSE_FILE_SIZE_LIMIT_MB": "8",
+          "COURSE_MAX_NOTEBOOK_MB": "2", "COURSE_SUBMISSION_TIMEOUT": "300"}
+
+
+def attack_notebook():
+    """The tiny chapter plus ``half(x)``, tested the way the issue's example is written:
+    ``assert abs(half(x) - expected) < tol`` (1 point). 4 automatic points in all."""
+    return tiny_notebook(extra_cells=[
+        nbgrader_cell("answer", "def half(x):\n    ### BEGIN SOLUTION\n    return x / 2\n"
+                                "    ### END SOLUTION", "answer_half"),
+        nbgrader_cell("test", "assert abs(half(3.0) - 1.5) < 1e-9, 'half(3.0) should be 1.5'\n"
+                              "### BEGIN HIDDEN TESTS\n"
+                              "assert abs(half(-7.0) + 3.5) < 1e-9, 'half(-7.0) should be -3.5'\n"
+                              "### END HIDDEN TESTS", "test_half", 1),
+    ])
+
+
+@dataclass(frozen=True)
+class Attack:
+    name: str
+    what: str
+    honest: float
+    evidence: str
+    build: Callable[["Corpus"], object]   # a notebook, or a function writing into the folder
+    exact: bool = False
+    needs: str = ""                       # "landlock": the defence relies on Linux Landlock
+
+
+@dataclass
+class Corpus:
+    """What the attacks are built from: the course root and the reference submission."""
+    root: Path
+    reference: nbformat.NotebookNode
+
+    def folder(self, student: str) -> Path:
+        path = self.root / "submitted" / student / CH
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def answer(self, grade_id: str, source: str, nb=None):
+        nb = copy.deepcopy(nb if nb is not None else self.reference)
+        _cell(nb, grade_id).source = source
+        return nb
+
+    def wrong(self, *names: str):
+        """The reference with the given answers wrong (double, answer, half)."""
+        wrong = {"double": "def double(x):\n    return x",
+                 "answer": "ANSWER = {'a'}", "half": "def half(x):\n    return x"}
+        nb = self.reference
+        for name in names:
+            nb = self.answer(f"answer_{name}", wrong[name], nb)
+        return nb
+
+    def add_after(self, grade_id: str, source: str, nb=None):
+        nb = copy.deepcopy(nb if nb is not None else self.reference)
+        index = nb.cells.index(_cell(nb, grade_id))
+        nb.cells.insert(index + 1, nbformat.v4.new_code_cell(source))
+        return nb
+
+    @property
+    def source_notebook(self) -> str:
+        return str(self.root / "source" / CH / f"{CH}.ipynb")
+
+
+def _cell(nb, grade_id: str):
+    return next(c for c in nb.cells if nbs.grade_id(c) == grade_id)
+
+
+def _without(nb, *grade_ids: str):
+    nb = copy.deepcopy(nb)
+    nb.cells = [c for c in nb.cells if nbs.grade_id(c) not in grade_ids]
+    return nb
+
+
+def _moved(nb):
+    nb = copy.deepcopy(nb)
+    answer = _cell(nb, "answer_double")
+    nb.cells.remove(answer)
+    nb.cells.insert(nb.cells.index(_cell(nb, "test_double")) + 1, answer)
+    return nb
+
+
+def _retyped(nb):
+    nb = copy.deepcopy(nb)
+    test = _cell(nb, "test_double")
+    markdown = nbformat.v4.new_markdown_cell(test.source, metadata=test.metadata)
+    nb.cells[nb.cells.index(test)] = markdown
+    return nb
+
+
+def _duplicated(nb):
+    nb = copy.deepcopy(nb)
+    test = _cell(nb, "test_double")
+    fake = copy.deepcopy(test)
+    fake.source, fake.id = "pass", nbformat.v4.new_code_cell().id
+    nb.cells.insert(nb.cells.index(test), fake)
+    return nb
+
+
+def _text(content: str):
+    return lambda corpus: lambda folder: (folder / f"{CH}.ipynb").write_text(content)
+
+
+def _gigantic(corpus: Corpus):
+    nb = copy.deepcopy(corpus.reference)
+    _cell(nb, "answer_double").outputs = [nbformat.v4.new_output(
+        "stream", name="stdout", text="x" * (3 * 2**20))]
+    return nb
+
+
+def _renamed(corpus: Corpus):
+    return lambda folder: nbformat.write(corpus.reference, str(folder / "my_homework.ipynb"))
+
+
+def _symlink(corpus: Corpus):
+    def write(folder: Path) -> None:
+        nbformat.write(corpus.reference, str(folder / f"{CH}.ipynb"))
+        os.symlink(corpus.root / "gradebook.db", folder / "notes.db")
+    return write
+
+
+_STEAL_ANSWER = """import re
+try:
+    text = {reader}
+    ANSWER = eval(re.search(r"assert_choice\\(ANSWER, (\\{{[^}}]*\\}})", text).group(1))
+except Exception:
+    ANSWER = {{'a'}}"""
+
+_AST_ERASER = """import ast
+class EraseTests(ast.NodeTransformer):
+    def visit_Module(self, node):
+        node.body = [ast.Pass()]
+        return node
+get_ipython().ast_transformers.append(EraseTests())"""
+
+_FAKE_CHECKS = """class checks:
+    @staticmethod
+    def assert_close(*args, **kwargs):
+        pass
+    check_choice_format = assert_choice = assert_close"""
+
+_FAKE_GUARD = """import builtins
+class FakeGuard:
+    def restore(self, nonce):
+        return [nonce]
+builtins.__course_guard__ = FakeGuard()"""
+
+_VANDAL = """victim = {victim!r}
+for path, text in ((victim, "{{}}"), ({source!r} + ".evil", "x")):
+    with open(path, "w") as handle:
+        handle.write(text)"""
+
+
+def attacks(corpus_root: Path) -> list[Attack]:
+    victim = corpus_root / "submitted" / "reference" / CH / f"{CH}.ipynb"
+    source = corpus_root / "source" / CH / f"{CH}.ipynb"
+    db = corpus_root / "gradebook.db"
+    read_db = (f"__import__('sqlite3').connect({str(db)!r}).execute("
+               "'select source from source_cell').fetchall().__str__()")
+    return [
+        Attack("syntax_error", "syntax error in an answer", 2, "SyntaxError",
+               lambda c: c.answer("answer_double", "def double(x)\n    return 2 * x")),
+        Attack("exception", "exception raised by an answer", 2, "ValueError",
+               lambda c: c.answer("answer_double", "def double(x):\n    raise ValueError('no')")),
+        Attack("infinite_loop", "infinite loop", 2, "time limit",
+               lambda c: c.answer("answer_double", "while True:\n    pass")),
+        Attack("output_flood", "infinite loop flooding output", 2, "printed more than",
+               lambda c: c.answer("answer_double", "while True:\n    print('spam' * 1000)")),
+        Attack("unstoppable_loop", "infinite loop that ignores interrupts", 2, "did not stop",
+               lambda c: c.answer("answer_double", "import signal\nsignal.signal(signal.SIGINT, "
+                                  "signal.SIG_IGN)\nwhile True:\n    pass")),
+        Attack("memory_bomb", "memory bomb beyond the limit", 2, "memory limit",
+               lambda c: c.answer("answer_double", "blocks = []\nwhile True:\n"
+                                  "    blocks.append(np.ones(2**24))")),
+        Attack("disk_filler", "writes a file beyond the size limit", 4, "File too large",
+               lambda c: c.add_after("test_half", "with open('big.bin', 'wb') as f:\n"
+                                     "    f.write(b'0' * 20 * 2**20)"), exact=True),
+        Attack("kernel_exit", "os._exit() kills the kernel", 3, "exit code 3",
+               lambda c: c.answer("answer_answer", "import os\nos._exit(3)")),
+        Attack("segfault", "segfault kills the kernel", 3, "SIGSEGV",
+               lambda c: c.answer("answer_answer", "import ctypes\nctypes.string_at(0)")),
+        Attack("sys_exit", "SystemExit raised by an answer", 2, "SystemExit",
+               lambda c: c.answer("answer_double", "def double(x):\n    raise SystemExit(0)")),
+        Attack("deleted_tests", "test cells deleted", 4, "was missing",
+               lambda c: _without(c.reference, "test_double", "test_answer"), exact=True),
+        Attack("edited_test", "test cell edited to pass", 2, "was edited",
+               lambda c: c.answer("test_double", "pass", c.wrong("double"))),
+        Attack("reordered", "answer moved below its test", 4, "moved",
+               lambda c: _moved(c.reference), exact=True),
+        Attack("retyped_test", "test cell turned into markdown", 2, "changed from code",
+               lambda c: _retyped(c.wrong("double"))),
+        Attack("duplicated_test", "test cell duplicated with an empty copy", 2, "appears twice",
+               lambda c: _duplicated(c.wrong("double"))),
+        Attack("hardcoded", "answer hard-coded to the visible test", 2, "double(21.5)",
+               lambda c: c.answer("answer_double",
+                                  "def double(x):\n    return 2.0 if x == 1.0 else 0.0")),
+        Attack("patch_builtins", "builtins.abs patched before the tests", 3, "builtins.abs",
+               lambda c: c.add_after("answer_half", "import builtins\n"
+                                     "builtins.abs = lambda value: 0", c.wrong("half")),
+               exact=True),
+        Attack("patch_numpy", "numpy.any patched", 2, "numpy.any",
+               lambda c: c.add_after("answer_double", "np.any = lambda *a, **k: False",
+                                     c.wrong("double")), exact=True),
+        Attack("patch_checks", "utils.checks helpers patched", 1, "utils.checks.assert_close",
+               lambda c: c.add_after("setup", "checks.assert_close = lambda *a, **k: None\n"
+                                     "checks.assert_choice = lambda *a, **k: None",
+                                     c.wrong("double", "answer")), exact=True),
+        Attack("shadow_checks", "the tests' helper module shadowed", 1, "name checks",
+               lambda c: c.add_after("setup", _FAKE_CHECKS, c.wrong("double", "answer")),
+               exact=True),
+        Attack("patch_during_test", "answer patches builtins.abs while the test runs", 3,
+               "voided",
+               lambda c: c.answer("answer_half", "def half(x):\n    import builtins\n"
+                                  "    builtins.abs = lambda value: 0\n    return 0.0"),
+               exact=True),
+        Attack("patch_traceback", "IPython's traceback display disabled", 2, "showtraceback",
+               lambda c: c.add_after("setup", "get_ipython().showtraceback = "
+                                     "lambda *a, **k: None", c.wrong("double")), exact=True),
+        Attack("ast_transformer", "code transformer erasing the tests", 3, "ast_transformers",
+               lambda c: c.add_after("answer_half", _AST_ERASER, c.wrong("half")), exact=True),
+        Attack("fake_guard", "the grading guard replaced by a fake", 2, "guard",
+               lambda c: c.add_after("setup", _FAKE_GUARD, c.wrong("double"))),
+        Attack("read_source", "reads the instructor's source notebook", 3, "open()",
+               lambda c: c.answer("answer_answer", _STEAL_ANSWER.format(
+                   reader=f"open({str(source)!r}).read()")), exact=True, needs="landlock"),
+        Attack("read_gradebook", "reads hidden tests from the gradebook", 3, "sqlite3",
+               lambda c: c.answer("answer_answer", _STEAL_ANSWER.format(
+                   reader=read_db.replace("__import__('sqlite3')", "sqlite3"))
+                   .replace("import re", "import re, sqlite3")), exact=True, needs="landlock"),
+        Attack("read_own_notebook", "reads the graded copy of its notebook", 3, ".ipynb",
+               lambda c: c.answer("answer_answer", _STEAL_ANSWER.format(
+                   reader=f"open({CH + '.ipynb'!r}).read()")), exact=True),
+        Attack("write_outside", "overwrites another student's submission", 4, "PermissionError",
+               lambda c: c.add_after("test_half", _VANDAL.format(victim=str(victim),
+                                                                 source=str(source))),
+               exact=True, needs="landlock"),
+        Attack("kill_grader", "kills the grading process", 4, "PermissionError",
+               lambda c: c.add_after("test_half", "import os, signal\n"
+                                     "os.kill(os.getppid(), signal.SIGKILL)"), exact=True,
+               needs="landlock"),
+        Attack("null_bytes", "null bytes in an answer's source", 2, "null bytes",
+               lambda c: c.answer("answer_double", "def double(x):\n    return 2 * x\x00")),
+        Attack("not_json", "notebook that is not JSON", 0, "not a valid notebook",
+               _text('{"cells": [')),
+        Attack("empty", "empty notebook file", 0, "not a valid notebook", _text("")),
+        Attack("gigantic", "notebook beyond the size limit", 0, "the limit is", _gigantic),
+        Attack("renamed", "notebook handed in under another name", 0, "keep its name", _renamed),
+        Attack("symlink", "symbolic link to the gradebook", 0, "symbolic links", _symlink),
+    ]
+
+
+def build(root: Path, reference, blank) -> list[Attack]:
+    """Write the reference and blank students and every attack under ``root/submitted``."""
+    corpus = Corpus(root, reference)
+    nbformat.write(reference, str(corpus.folder("reference") / f"{CH}.ipynb"))
+    nbformat.write(blank, str(corpus.folder("blank") / f"{CH}.ipynb"))
+    found = attacks(root)
+    for attack in found:
+        made, folder = attack.build(corpus), corpus.folder(attack.name)
+        if callable(made):
+            made(folder)
+        else:
+            nbformat.write(made, str(folder / f"{CH}.ipynb"))
+    return found
