@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import nbformat
 
+
 def _cell(nb) -> nbformat.NotebookNode | None:
     return next((c for c in nb.cells
                  if c.cell_type == "markdown" and "course" in c.get("metadata", {})), None)

@@ -121,8 +121,8 @@ class GuardedExecute(Execute):
 
     def _prepare_sandbox(self, folder: Path) -> Path:
         work, lib = self._sandbox / "work", self._sandbox / "lib"
-        shutil.copytree(folder, work, ignore=shutil.ignore_patterns("*.ipynb", ".ipynb_checkpoints"),
-                        symlinks=True)
+        shutil.copytree(folder, work, symlinks=True,
+                        ignore=shutil.ignore_patterns("*.ipynb", ".ipynb_checkpoints"))
         shutil.copytree(Path(utils.__file__).parent, lib / "utils",
                         ignore=shutil.ignore_patterns("__pycache__"))
         for name in ("home", "tmp", "runtime"):

@@ -11,9 +11,10 @@ traceback machinery, and the names the instructor's locked cells define. Then:
 - after every graded test cell, ``restore`` returns what was replaced *while the test ran*
   (by the student's function it called) and puts it back; the grader voids that test.
 
-Both are one method, ``restore``, whose reply lists short labels (``"builtins.abs"``). The guard keeps its own references
-to the builtins it uses, so patching them does not blind it; removing or faking the guard
-itself is seen by the grader (no valid reply) and by the static scan.
+Both are one method, ``restore``, whose reply lists short labels (``"builtins.abs"``). The
+guard keeps its own references to the builtins it uses, so patching them does not blind it;
+removing or faking the guard itself is seen by the grader (no valid reply) and flagged by
+the static scan.
 """
 
 import builtins as _builtins
@@ -23,8 +24,9 @@ import types as _types
 _FunctionType = _types.FunctionType
 _ModuleType = _types.ModuleType
 _CONSTANT_TYPES = (int, float, complex, str, bytes, bool, tuple, frozenset, type(None))
-_id, _type, _isinstance, _getattr, _setattr, _delattr = id, type, isinstance, getattr, setattr, delattr
-_hasattr, _callable, _vars, _list, _dict, _sorted, _len = hasattr, callable, vars, list, dict, sorted, len
+_id, _type, _isinstance, _getattr = id, type, isinstance, getattr
+_setattr, _delattr, _hasattr, _callable = setattr, delattr, hasattr, callable
+_vars, _list, _dict, _sorted, _len, _zip, _any = vars, list, dict, sorted, len, zip, any
 _SHELL_METHODS = ("run_cell", "run_cell_async", "run_ast_nodes", "run_code", "transform_cell",
                   "transform_ast", "showtraceback", "_showtraceback", "showsyntaxerror",
                   "get_exception_only", "user_expressions", "ex", "ev", "excepthook")
@@ -160,7 +162,8 @@ class _Guard:
                 if repair:
                     _setattr(owner, name, value)
         for label, values, contents in self._lists:
-            if _len(values) != _len(contents) or any(a is not b for a, b in zip(values, contents)):
+            if _len(values) != _len(contents) or _any(
+                    a is not b for a, b in _zip(values, contents, strict=True)):
                 changed.append(label)
                 if repair:
                     values[:] = contents

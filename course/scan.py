@@ -13,6 +13,8 @@ from __future__ import annotations
 import ast
 import re
 
+from course.notebooks import strip_magics
+
 SUSPICIOUS_MODULES = {
     "builtins": "imports builtins", "ctypes": "imports ctypes", "gc": "imports gc",
     "inspect": "imports inspect", "importlib": "imports importlib",
@@ -36,9 +38,11 @@ SUSPICIOUS_ATTRIBUTES = {
     "f_back": "inspects the call stack", "f_locals": "inspects the call stack",
     "f_globals": "inspects the call stack", "_getframe": "inspects the call stack",
     "settrace": "sets a trace function", "setprofile": "sets a profile function",
-    "_exit": "stops the kernel (os._exit)", "kill": "sends a signal", "system": "runs a shell command",
-    "popen": "runs a shell command", "excepthook": "replaces an exception hook",
-    "showtraceback": "touches IPython's traceback display", "user_expressions": "touches the kernel's expression evaluation",
+    "_exit": "stops the kernel (os._exit)", "kill": "sends a signal",
+    "system": "runs a shell command", "popen": "runs a shell command",
+    "excepthook": "replaces an exception hook",
+    "showtraceback": "touches IPython's traceback display",
+    "user_expressions": "touches the kernel's expression evaluation",
     "ast_transformers": "touches IPython's code transformers",
     "input_transformers_post": "touches IPython's code transformers",
     "input_transformers_cleanup": "touches IPython's code transformers",
@@ -61,14 +65,9 @@ def imported_names(sources: list[str]) -> set[str]:
 
 def _parse(source: str) -> ast.Module | None:
     try:
-        return ast.parse(_without_magics(source))
+        return ast.parse(strip_magics(source))
     except (SyntaxError, ValueError):
         return None
-
-
-def _without_magics(source: str) -> str:
-    return "\n".join("" if line.lstrip().startswith(("%", "!")) else line
-                     for line in source.splitlines())
 
 
 def scan_source(source: str, module_names: set[str]) -> list[tuple[int, str]]:
@@ -107,7 +106,8 @@ def _node_findings(node: ast.AST, module_names: set[str]) -> list[str]:
         if isinstance(node.ctx, (ast.Store, ast.Del)) and _root_name(node) in module_names:
             findings.append(f"replaces {ast.unparse(node)}")
     elif isinstance(node, ast.Call):
-        name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+        func = node.func
+        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
         for argument in node.args[:1]:
             if (name in _FILE_FUNCTIONS and isinstance(argument, ast.Constant)
                     and isinstance(argument.value, str) and _PATH_LITERAL.search(argument.value)):
