@@ -65,6 +65,7 @@ c.Autograde.autograde_preprocessors = [
 c.GuardedExecute.memory_limit_mb = int(os.environ.get("COURSE_MEMORY_LIMIT_MB", "4096"))
 c.GuardedExecute.output_limit_kb = int(os.environ.get("COURSE_OUTPUT_LIMIT_KB", "256"))
 c.GuardedExecute.file_size_limit_mb = int(os.environ.get("COURSE_FILE_SIZE_LIMIT_MB", "256"))
+c.GuardedExecute.disk_limit_mb = int(os.environ.get("COURSE_DISK_LIMIT_MB", "1024"))
 
 # Feedback: hidden tests and the tracebacks that quote them are removed before rendering.
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402

@@ -149,7 +149,8 @@ def record_ungradable(chapter: str, student: str, root: Path = ROOT) -> None:
         try:
             submission = gb.find_submission(chapter, student)
         except api.MissingEntry:
-            submission = gb.add_submission(chapter, student)
+            with gb.db.no_autoflush:  # nbgrader builds the rows before adding them
+                submission = gb.add_submission(chapter, student)
         for notebook in submission.notebooks:
             for grade in notebook.grades:
                 grade.auto_score = 0

@@ -9,7 +9,8 @@ What it adds to nbgrader's ``Execute`` (configured in ``nbgrader_config.py``):
   system folders and its sandbox, and write only its sandbox (Linux Landlock); it cannot
   signal processes outside it; its address space and written file sizes are capped;
 - **limits enforced from outside**: a watchdog thread kills the kernel when its memory (RSS of
-  the kernel and its children) passes ``memory_limit_mb``; each cell's stored output is cut at
+  the kernel and its children) passes ``memory_limit_mb`` or its folder holds more than
+  ``disk_limit_mb``; each cell's stored output is cut at
   ``output_limit_kb`` and a cell that floods more than ten times that is interrupted; a kernel
   that does not stop after a timeout interrupt is killed;
 - **a dead kernel is not a crash**: the cell that killed it gets an error saying why
@@ -28,6 +29,7 @@ from __future__ import annotations
 
 import ast
 import asyncio
+import itertools
 import os
 import secrets
 import shutil
@@ -76,6 +78,9 @@ class GuardedExecute(Execute):
         256, help="Output kept per cell; a cell producing ten times more is interrupted.",
     ).tag(config=True)
     file_size_limit_mb = Integer(256, help="Largest file a submission may write.").tag(config=True)
+    disk_limit_mb = Integer(
+        1024, help="Total size of the files a submission may leave in its folder.",
+    ).tag(config=True)
     guard_prefixes = List(
         Unicode(), ["builtins", "math", "cmath", "operator", "functools", "numpy", "utils"],
         help="Modules (by top-level name) whose functions the guard protects.",
@@ -92,7 +97,7 @@ class GuardedExecute(Execute):
     def preprocess(self, nb, resources, km=None):
         self._notes: list[str] = []
         self._death: str = ""
-        self._memory_exceeded = False
+        self._limit_exceeded = ""
         self._guard_state = "waiting"  # waiting | on | broken
         self._timed_out = False
         self._output_bytes: dict[int, int] = {}
@@ -158,18 +163,19 @@ class GuardedExecute(Execute):
         self.km.connection_file = str(self._sandbox / "runtime" / "kernel.json")
         kwargs.setdefault("env", self._kernel_environment())
         await super().async_start_new_kernel(**kwargs)
-        threading.Thread(target=self._watch_memory, args=(self.km,), daemon=True).start()
+        threading.Thread(target=self._watch_limits, args=(self.km,), daemon=True).start()
 
     start_new_kernel = run_sync(async_start_new_kernel)
 
-    # -- memory watchdog (a thread outside the kernel) -----------------------------------
+    # -- memory and disk watchdog (a thread outside the kernel) --------------------------
     def _kernel_pid(self, km) -> int | None:
         process = getattr(getattr(km, "provisioner", None), "process", None)
         return getattr(process, "pid", None)
 
-    def _watch_memory(self, km) -> None:
-        limit = self.memory_limit_mb * 2**20
-        while True:
+    def _watch_limits(self, km) -> None:
+        """Kill the kernel when its memory (every 0.1 s) or its folder's size (every 1 s)
+        passes the limit."""
+        for tick in itertools.count():
             pid = self._kernel_pid(km)
             try:
                 kernel = psutil.Process(pid)
@@ -177,8 +183,13 @@ class GuardedExecute(Execute):
                 used = sum(p.memory_info().rss for p in family)
             except (psutil.Error, TypeError, ValueError):
                 return
-            if used > limit:
-                self._memory_exceeded = True
+            if used > self.memory_limit_mb * 2**20:
+                self._limit_exceeded = f"it used more than the memory limit " \
+                                       f"({self.memory_limit_mb} MB)"
+            elif tick % 10 == 0 and _folder_bytes(self._sandbox) > self.disk_limit_mb * 2**20:
+                self._limit_exceeded = f"it wrote more than the disk limit " \
+                                       f"({self.disk_limit_mb} MB)"
+            if self._limit_exceeded:
                 for process in family:
                     try:
                         process.send_signal(signal.SIGKILL)
@@ -291,8 +302,8 @@ class GuardedExecute(Execute):
         self._notes.append(f"The kernel died {when}: {self._death}. Later cells were not run.")
 
     def _death_reason(self) -> str:
-        if self._memory_exceeded:
-            return f"it used more than the memory limit ({self.memory_limit_mb} MB)"
+        if self._limit_exceeded:
+            return self._limit_exceeded
         process = getattr(getattr(self.km, "provisioner", None), "process", None)
         code = process.poll() if process is not None else None
         if code is not None and code < 0:
@@ -347,6 +358,17 @@ class GuardedExecute(Execute):
             self._notes.append(f"The grading guard stopped answering ({when}); this and "
                                "later tests were voided.")
             return []
+
+
+def _folder_bytes(folder: Path) -> int:
+    total = 0
+    for base, _, files in os.walk(folder):
+        for name in files:
+            try:
+                total += os.lstat(os.path.join(base, name)).st_size
+            except OSError:
+                pass
+    return total
 
 
 def _error(name: str, message: str) -> NotebookNode:

@@ -29,6 +29,7 @@ TOTAL_POINTS = 4.0
 # Limits the corpus is graded under (small, so the suite stays fast).
 LIMITS = {"COURSE_CELL_TIMEOUT": "10", "COURSE_MEMORY_LIMIT_MB": "1536",
           "COURSE_OUTPUT_LIMIT_KB": "64", "COURSE_FILE_SIZE_LIMIT_MB": "8",
+          "COURSE_DISK_LIMIT_MB": "64",
           "COURSE_MAX_NOTEBOOK_MB": "2", "COURSE_SUBMISSION_TIMEOUT": "300"}
 
 
@@ -205,6 +206,10 @@ def attacks(corpus_root: Path) -> list[Attack]:
         Attack("disk_filler", "writes a file beyond the size limit", 4, "File too large",
                lambda c: c.add_after("test_half", "with open('big.bin', 'wb') as f:\n"
                                      "    f.write(b'0' * 20 * 2**20)"), exact=True),
+        Attack("disk_bomb", "fills the disk with many files", 2, "disk limit",
+               lambda c: c.answer("answer_double", "for n in range(10**6):\n"
+                                  "    with open(f'junk{n}.bin', 'wb') as f:\n"
+                                  "        f.write(b'0' * 2**22)")),
         Attack("kernel_exit", "os._exit() kills the kernel", 3, "exit code 3",
                lambda c: c.answer("answer_answer", "import os\nos._exit(3)")),
         Attack("segfault", "segfault kills the kernel", 3, "SIGSEGV",

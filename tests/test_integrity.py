@@ -154,15 +154,13 @@ def _slow_submissions(root: Path, count: int) -> None:
         nbformat.write(reference, str(folder / f"{CH}.ipynb"))
 
 
-def _processes_under(root: Path) -> list[psutil.Process]:
-    found = []
-    for process in psutil.process_iter(["cmdline", "environ"]):
-        try:
-            text = " ".join(process.info["cmdline"] or [])
-            if str(root) in text and process.pid != os.getpid():
-                found.append(process)
-        except psutil.Error:
-            pass
+def _grading_processes(root: Path) -> set[int]:
+    """Workers of the course at ``root`` and sandboxed kernels (of any course)."""
+    found = set()
+    for process in psutil.process_iter(["cmdline"]):
+        text = " ".join(process.info["cmdline"] or [])
+        if (str(root) in text or "course-sandbox-" in text) and process.pid != os.getpid():
+            found.add(process.pid)
     return found
 
 
@@ -171,6 +169,7 @@ def test_killing_autograde_midway_loses_and_duplicates_nothing(tmp_path):
     release.release([CH], root)
     _slow_submissions(root, 5)
     command = [sys.executable, "-m", "course", "--root", str(root), "autograde", "--workers", "2"]
+    already_running = _grading_processes(root)
     run = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 600
     while not list((root / "reports" / "outcomes").glob(f"{CH}/*.json")):
@@ -179,8 +178,8 @@ def test_killing_autograde_midway_loses_and_duplicates_nothing(tmp_path):
     run.send_signal(signal.SIGKILL)
     run.wait()
     time.sleep(3)
-    leftovers = _processes_under(root)
-    assert not leftovers, f"still running after the kill: {[p.cmdline() for p in leftovers]}"
+    leftovers = _grading_processes(root) - already_running
+    assert not leftovers, f"still running after the kill: {sorted(leftovers)}"
     finished_first = {o.student: outcomes.outcome_path(CH, o.student, root).stat().st_mtime_ns
                       for o in outcomes.load_all(root)}
     assert 0 < len(finished_first) < 5
