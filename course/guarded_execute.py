@@ -82,7 +82,8 @@ class GuardedExecute(Execute):
         1024, help="Total size of the files a submission may leave in its folder.",
     ).tag(config=True)
     guard_prefixes = List(
-        Unicode(), ["builtins", "math", "cmath", "operator", "functools", "numpy", "utils"],
+        Unicode(), ["builtins", "math", "cmath", "operator", "functools", "numpy", "utils",
+                    "keras"],
         help="Modules (by top-level name) whose functions the guard protects.",
     ).tag(config=True)
     stop_grace_seconds = Integer(

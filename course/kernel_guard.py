@@ -42,6 +42,8 @@ _VOLATILE = frozenset({"input", "raw_input", "getpass", "get_ipython", "_", "__"
 
 def _function_state(obj):
     """Identity of the code, defaults and globals of ``obj`` and of what it wraps."""
+    if _isinstance(obj, _ModuleType):  # a lazy module would import itself on getattr
+        return ()
     inner = [obj] + [_getattr(obj, name, None) for name in ("_implementation", "__wrapped__")]
     return tuple((f, f.__code__, f.__defaults__, f.__kwdefaults__)
                  for f in inner if _isinstance(f, _FunctionType))

@@ -243,10 +243,11 @@ def attacks(corpus_root: Path) -> list[Attack]:
         Attack("shadow_checks", "the tests' helper module shadowed", 1, "name checks",
                lambda c: c.add_after("setup", _FAKE_CHECKS, c.wrong("double", "answer")),
                exact=True),
-        Attack("patch_during_test", "answer patches builtins.abs while the test runs", 3,
+        Attack("patch_during_test", "answer patches builtins.abs while its test runs", 3,
                "voided",
                lambda c: c.answer("answer_half", "def half(x):\n    import builtins\n"
-                                  "    builtins.abs = lambda value: 0\n    return 0.0"),
+                                  "    builtins.abs = lambda value: 0\n"
+                                  "    return x / 2 if x > 0 else 0.0"),
                exact=True),
         Attack("patch_traceback", "IPython's traceback display disabled", 2, "showtraceback",
                lambda c: c.add_after("setup", "get_ipython().showtraceback = "

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from course import gradebook, validate
+from course import gradebook, outcomes, validate
 from course import notebooks as nbs
 from course.chapters import CHAPTERS, ROOT, available_chapters, source_notebook
 from course.mutants import load_mutants, run_mutant_sweep
@@ -89,6 +89,9 @@ def test_demo_reference_full_blank_zero_mistakes_between(demo_course, chapter):
     assert top > 0 and score == top, f"reference earned {score} of {top}"
     assert points[("blank", chapter)][0] == 0.0
     assert 0.0 < points[("mistakes", chapter)][0] < top
+    for student in ("reference", "blank", "mistakes"):  # the guard raised no false alarm
+        outcome = outcomes.load(chapter, student, demo_course[0])
+        assert outcome.notes == [] and outcome.flags == [], (student, outcome.notes, outcome.flags)
 
 
 @pytest.mark.slow
