@@ -14,8 +14,10 @@ What it adds to nbgrader's ``Execute`` (configured in ``nbgrader_config.py``):
   ``output_limit_kb`` and a cell that floods more than ten times that is interrupted; a kernel
   that does not stop after a timeout interrupt is killed;
 - **a dead kernel is not a crash**: the cell that killed it gets an error saying why
-  (exit code, signal, memory), later cells are marked as not run, and grading goes on, so
-  the work before it keeps its points;
+  (exit code, signal, memory, disk, a loop that ignored the interrupt); the kernel is
+  restarted in a fresh copy of its folder, the cells that ran before are run again, and
+  grading goes on, so only that
+  cell's work is lost (after ``max_restarts`` deaths, later cells are marked as not run);
 - **the grading guard** (``course.kernel_guard``): installed right after the setup cell;
   before each graded test cell it restores whatever student code patched (builtins, numpy,
   ``utils.checks``, IPython's machinery, the setup cell's names); after the test it checks
@@ -86,6 +88,9 @@ class GuardedExecute(Execute):
                     "keras"],
         help="Modules (by top-level name) whose functions the guard protects.",
     ).tag(config=True)
+    max_restarts = Integer(
+        2, help="Kernel deaths after which the kernel is restarted and grading goes on.",
+    ).tag(config=True)
     stop_grace_seconds = Integer(
         15, help="How long a kernel may take to stop after a timeout interrupt.",
     ).tag(config=True)
@@ -101,6 +106,8 @@ class GuardedExecute(Execute):
         self._limit_exceeded = ""
         self._guard_state = "waiting"  # waiting | on | broken
         self._timed_out = False
+        self._restarts = 0
+        self._history: list[NotebookNode] = []  # code cells run so far, replayed on a restart
         self._output_bytes: dict[int, int] = {}
         self._solution_names = _solution_names(self._source_notebook(resources))
         self._sandbox = Path(tempfile.mkdtemp(prefix="course-sandbox-"))
@@ -126,13 +133,22 @@ class GuardedExecute(Execute):
         return self._sandbox.is_dir() and self._sandbox.name.startswith("course-sandbox-")
 
     def _prepare_sandbox(self, folder: Path) -> Path:
-        work, lib = self._sandbox / "work", self._sandbox / "lib"
-        shutil.copytree(folder, work, symlinks=True,
-                        ignore=shutil.ignore_patterns("*.ipynb", ".ipynb_checkpoints"))
-        shutil.copytree(Path(utils.__file__).parent, lib / "utils",
+        shutil.copytree(Path(utils.__file__).parent, self._sandbox / "lib" / "utils",
                         ignore=shutil.ignore_patterns("__pycache__"))
-        for name in ("home", "tmp", "runtime"):
+        for name in ("home", "runtime"):
             (self._sandbox / name).mkdir()
+        self._submission_folder = folder
+        return self._reset_files()
+
+    def _reset_files(self) -> Path:
+        """The sandbox's work and temp folders as at the start: the submission's files
+        (without notebooks: the graded copy holds the hidden tests) and nothing else."""
+        work, tmp = self._sandbox / "work", self._sandbox / "tmp"
+        for path in (work, tmp):
+            shutil.rmtree(path, ignore_errors=True)
+        shutil.copytree(self._submission_folder, work, symlinks=True,
+                        ignore=shutil.ignore_patterns("*.ipynb", ".ipynb_checkpoints"))
+        tmp.mkdir()
         return work
 
     def _kernel_environment(self) -> dict[str, str]:
@@ -246,47 +262,89 @@ class GuardedExecute(Execute):
         if self._death:
             cell.outputs = [_error("NotRun", f"this cell did not run: {self._death}")]
             return cell
-        meta = nbs.nbgrader_meta(cell)
-        instructor = bool(meta.get("locked")) and not meta.get("grade")
-        graded_test = nbs.is_test(cell)
-        if self._guard_state == "waiting" and not instructor:
+        kind = _kind(cell)
+        if self._guard_state == "waiting" and kind != "instructor":
             await self._install_guard()
-        if graded_test:
+        if kind == "test":
             replaced = await self._guard_call(f"before {nbs.grade_id(cell)}")
             if replaced:
                 self._notes.append(f"Before {nbs.grade_id(cell)}: student code had replaced "
                                    f"{_short(replaced)}; the originals were put back for the test.")
-        self._timed_out = False
+        self._timed_out, died = False, ""
         try:
             cell = await super().async_execute_cell(cell, cell_index, execution_count,
                                                     store_history)
         except DeadKernelError:
-            self._record_death(f"while running cell {_label(cell, cell_index)}")
-            cell.outputs.append(_error("KernelDied", self._death))
-            return cell
+            died = self._death_reason()
         except CellTimeoutError:  # no reply at all, not even after the interrupt
             self._timed_out = True
             cell.outputs.append(_error("CellTimeoutError", f"no reply within {self.timeout} s"))
-        if self._timed_out and not await self._kernel_stopped():
-            await self._kill_kernel()
-            self._death = "it did not stop after the time limit"
-            self._notes.append(f"Cell {_label(cell, cell_index)} ran past the time limit "
-                               f"({self.timeout} s) and did not stop; later cells were not run.")
-        elif self._timed_out:
-            self._notes.append(f"Cell {_label(cell, cell_index)} was stopped after the time "
-                               f"limit ({self.timeout} s).")
-        if graded_test and not self._death:
-            replaced = await self._guard_call(f"after {nbs.grade_id(cell)}")
-            if replaced or self._guard_state == "broken":
-                why = (f"{_short(replaced)} replaced while it ran" if replaced
-                       else "the grading guard was disabled")
-                self._notes.append(f"Test {nbs.grade_id(cell)} was voided: {why}.")
-                cell.outputs.append(_error("GradingIntegrityError",
-                                           f"this test's result was voided: {why}"))
-        elif instructor and self._guard_state == "on":
-            names = [n for n in _bound_names(cell.source) if n not in self._solution_names]
-            await self._send(f"__course_guard__.protect_names({names!r})")
+        if self._timed_out and not died:
+            if await self._kernel_stopped():
+                self._notes.append(f"Cell {_label(cell, cell_index)} was stopped after the "
+                                   f"time limit ({self.timeout} s).")
+            else:
+                await self._kill_kernel()
+                died = f"it did not stop after the time limit ({self.timeout} s)"
+        if died:
+            cell.outputs.append(_error("KernelDied", died))
+            await self._recover(f"cell {_label(cell, cell_index)}", died)
+            return cell
+        if kind == "test":
+            await self._check_test(cell)
+        elif kind == "instructor" and self._guard_state == "on":
+            await self._protect_names(cell)
+        self._history.append(cell)
         return cell
+
+    async def _check_test(self, cell) -> None:
+        replaced = await self._guard_call(f"after {nbs.grade_id(cell)}")
+        if self._death or not (replaced or self._guard_state == "broken"):
+            return
+        why = (f"{_short(replaced)} replaced while it ran" if replaced
+               else "the grading guard was disabled")
+        self._notes.append(f"Test {nbs.grade_id(cell)} was voided: {why}.")
+        cell.outputs.append(_error("GradingIntegrityError",
+                                   f"this test's result was voided: {why}"))
+
+    async def _protect_names(self, cell) -> None:
+        names = [n for n in _bound_names(cell.source) if n not in self._solution_names]
+        await self._send(f"__course_guard__.protect_names({names!r})")
+
+    # -- a dead kernel ---------------------------------------------------------------------
+    async def _recover(self, where: str, reason: str) -> None:
+        """After the kernel died in ``where``: restart it and run again the cells that ran
+        before (at most ``max_restarts`` times), else mark every later cell as not run."""
+        if self._restarts < self.max_restarts and await self._restart_and_replay():
+            self._restarts += 1
+            self._notes.append(f"The kernel died while running {where}: {reason}. It was "
+                               "restarted, the cells before it were run again, and grading "
+                               "went on.")
+            return
+        self._death = reason
+        self._notes.append(f"The kernel died while running {where}: {reason}. Later cells "
+                           "were not run.")
+
+    async def _restart_and_replay(self) -> bool:
+        self._limit_exceeded = ""
+        self._reset_files()
+        try:
+            await ensure_async(self.km.restart_kernel(now=True))
+            await ensure_async(self.kc.wait_for_ready(timeout=self.startup_timeout))
+        except Exception:  # the kernel cannot be started again
+            return False
+        threading.Thread(target=self._watch_limits, args=(self.km,), daemon=True).start()
+        self._guard_state = "waiting"
+        for cell in self._history:
+            kind = _kind(cell)
+            if self._guard_state == "waiting" and kind != "instructor":
+                await self._install_guard()
+            reply = await self._send(cell.source)
+            if reply is None or not await ensure_async(self.kc.is_alive()):
+                return False
+            if kind == "instructor" and self._guard_state == "on":
+                await self._protect_names(cell)
+        return True
 
     execute_cell = run_sync(async_execute_cell)
 
@@ -297,10 +355,6 @@ class GuardedExecute(Execute):
                 os.kill(pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
-
-    def _record_death(self, when: str) -> None:
-        self._death = self._death_reason()
-        self._notes.append(f"The kernel died {when}: {self._death}. Later cells were not run.")
 
     def _death_reason(self) -> str:
         if self._limit_exceeded:
@@ -353,7 +407,9 @@ class GuardedExecute(Execute):
             return [str(label) for label in answer[3:]]
         except Exception:  # missing reply, error, or a forged one
             if not await ensure_async(self.kc.is_alive()):
-                self._record_death(when)
+                self._death = self._death_reason()
+                self._notes.append(f"The kernel died {when}: {self._death}. Later cells "
+                                   "were not run.")
                 return []
             self._guard_state = "broken"
             self._notes.append(f"The grading guard stopped answering ({when}); this and "
@@ -380,6 +436,14 @@ def _error(name: str, message: str) -> NotebookNode:
 def _short(labels: list[str], most: int = 5) -> str:
     shown = ", ".join(labels[:most])
     return shown + (f" and {len(labels) - most} more" if len(labels) > most else "")
+
+
+def _kind(cell) -> str:
+    """``test`` (graded test cell), ``instructor`` (other locked cell) or ``student``."""
+    meta = nbs.nbgrader_meta(cell)
+    if nbs.is_test(cell):
+        return "test"
+    return "instructor" if meta.get("locked") and not meta.get("grade") else "student"
 
 
 def _label(cell, index: int) -> str:

@@ -199,21 +199,27 @@ def attacks(corpus_root: Path) -> list[Attack]:
                lambda c: c.answer("answer_double", "while True:\n    print('spam' * 1000)")),
         Attack("unstoppable_loop", "infinite loop that ignores interrupts", 2, "did not stop",
                lambda c: c.answer("answer_double", "import signal\nsignal.signal(signal.SIGINT, "
-                                  "signal.SIG_IGN)\nwhile True:\n    pass")),
+                                  "signal.SIG_IGN)\nwhile True:\n    pass"), exact=True),
         Attack("memory_bomb", "memory bomb beyond the limit", 2, "memory limit",
                lambda c: c.answer("answer_double", "blocks = []\nwhile True:\n"
-                                  "    blocks.append(np.ones(2**24))")),
+                                  "    blocks.append(np.ones(2**24))"), exact=True),
         Attack("disk_filler", "writes a file beyond the size limit", 4, "File too large",
                lambda c: c.add_after("test_half", "with open('big.bin', 'wb') as f:\n"
                                      "    f.write(b'0' * 20 * 2**20)"), exact=True),
         Attack("disk_bomb", "fills the disk with many files", 2, "disk limit",
                lambda c: c.answer("answer_double", "for n in range(10**6):\n"
                                   "    with open(f'junk{n}.bin', 'wb') as f:\n"
-                                  "        f.write(b'0' * 2**22)")),
+                                  "        f.write(b'0' * 2**22)"), exact=True),
         Attack("kernel_exit", "os._exit() kills the kernel", 3, "exit code 3",
-               lambda c: c.answer("answer_answer", "import os\nos._exit(3)")),
+               lambda c: c.answer("answer_answer", "import os\nos._exit(3)"), exact=True),
         Attack("segfault", "segfault kills the kernel", 3, "SIGSEGV",
-               lambda c: c.answer("answer_answer", "import ctypes\nctypes.string_at(0)")),
+               lambda c: c.answer("answer_answer", "import ctypes\nctypes.string_at(0)"),
+               exact=True),
+        Attack("repeated_kills", "every answer kills the kernel", 0, "later cells were not run",
+               lambda c: c.answer("answer_half", "def half(x):\n    import os\n    os._exit(1)",
+                                  c.answer("answer_answer", "import os\nos._exit(1)",
+                                           c.answer("answer_double", "def double(x):\n"
+                                                    "    import os\n    os._exit(1)")))),
         Attack("sys_exit", "SystemExit raised by an answer", 2, "SystemExit",
                lambda c: c.answer("answer_double", "def double(x):\n    raise SystemExit(0)")),
         Attack("deleted_tests", "test cells deleted", 4, "was missing",
