@@ -65,9 +65,10 @@ def points(root: Path) -> dict[str, float]:
     return found
 
 
-def _kernels() -> set[int]:
+def _kernels(runtime_dir: str) -> set[int]:
+    """Kernels started with a connection file in ``runtime_dir`` (the stock runs' own)."""
     return {p.pid for p in psutil.process_iter(["cmdline"])
-            if "ipykernel_launcher" in " ".join(p.info["cmdline"] or [])}
+            if runtime_dir in " ".join(p.info["cmdline"] or [])}
 
 
 def _stop(processes: list[psutil.Process]) -> None:
@@ -80,7 +81,7 @@ def _stop(processes: list[psutil.Process]) -> None:
 
 def stock_grade(root: Path, student: str, env: dict[str, str]) -> str:
     """Run stock ``nbgrader autograde`` for one student; '' or what went wrong."""
-    kernels_before = _kernels()
+    runtime_dir = env["JUPYTER_RUNTIME_DIR"]
     command = [sys.executable, "-m", "nbgrader", "autograde", CH, "--student", student,
                "--force", "--log-level=ERROR"]
     run = subprocess.Popen(command, cwd=root, env=env, stdout=subprocess.DEVNULL,
@@ -105,7 +106,7 @@ def stock_grade(root: Path, student: str, env: dict[str, str]) -> str:
         problem = "grader process killed by the submission"
     elif not problem and run.returncode:
         problem = f"nbgrader exited with status {run.returncode}"
-    leftover = _kernels() - kernels_before
+    leftover = _kernels(runtime_dir)
     if leftover:
         _stop([psutil.Process(pid) for pid in leftover if psutil.pid_exists(pid)])
         problem = (problem + "; " if problem else "") + "kernel left running"
@@ -120,7 +121,8 @@ def digest(folder: Path) -> dict[str, bytes]:
 def run_stock(root: Path, students: list[str]) -> dict[str, str]:
     (root / "nbgrader_config.py").write_text(
         STOCK_CONFIG.format(timeout=corpus.LIMITS["COURSE_CELL_TIMEOUT"]))
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "PYTHONPATH": str(ROOT),
+           "JUPYTER_RUNTIME_DIR": str(root.parent / "stock-runtime")}
     problems = {}
     for student in students:
         before = digest(root / "submitted")
