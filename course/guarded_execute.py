@@ -57,8 +57,10 @@ from course.sandbox import landlock_abi
 
 GUARD_SOURCE = (Path(__file__).parent / "kernel_guard.py").read_text()
 SYSTEM_READ_FOLDERS = ("/usr", "/lib", "/lib32", "/lib64", "/bin", "/sbin", "/etc", "/opt",
-                       "/proc", "/sys", "/run")
-SYSTEM_WRITE_FOLDERS = ("/dev",)
+                       "/proc", "/sys", "/run", "/dev")
+# Device files a kernel may write; not /dev/shm, a memory-backed folder shared by all.
+SYSTEM_WRITE_FILES = ("/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom",
+                      "/dev/tty", "/dev/ptmx", "/dev/pts")
 
 
 class SandboxedKernelManager(AsyncKernelManager):
@@ -172,7 +174,7 @@ class GuardedExecute(Execute):
                     os.path.realpath(sys.prefix), os.path.realpath(sys.base_prefix),
                     os.path.dirname(os.path.realpath(sys.executable))}
         arguments += [f"--read={path}" for path in sorted(readable)]
-        arguments += [f"--write={path}" for path in (*SYSTEM_WRITE_FOLDERS, str(self._sandbox))]
+        arguments += [f"--write={path}" for path in (*SYSTEM_WRITE_FILES, str(self._sandbox))]
         return arguments
 
     async def async_start_new_kernel(self, **kwargs):

@@ -276,6 +276,9 @@ def attacks(corpus_root: Path) -> list[Attack]:
                lambda c: c.add_after("test_half", _VANDAL.format(victim=str(victim),
                                                                  source=str(source))),
                exact=True, needs="landlock"),
+        Attack("shm_filler", "fills shared memory (/dev/shm)", 4, "PermissionError",
+               lambda c: c.add_after("test_half", "with open('/dev/shm/course-junk', 'wb') as f:\n"
+                                     "    f.write(b'0' * 2**26)"), exact=True, needs="landlock"),
         Attack("kill_grader", "kills the grading process", 4, "PermissionError",
                lambda c: c.add_after("test_half", "import os, signal\n"
                                      "os.kill(os.getppid(), signal.SIGKILL)"), exact=True,

@@ -130,6 +130,10 @@ def run_stock(root: Path, students: list[str]) -> dict[str, str]:
         changed = sorted({path.split("/")[0] for path, data in digest(root / "submitted").items()
                           if before.get(path) != data})
         changed += ["source/"] if any(p.name.endswith(".evil") for p in root.rglob("*")) else []
+        junk = Path("/dev/shm/course-junk")  # the shm_filler attack's file
+        if junk.exists():
+            changed.append(f"/dev/shm ({junk.stat().st_size // 2**20} MB left in memory)")
+            junk.unlink()
         if changed:
             problems[student] += ("; " if problems[student] else "") + \
                 f"overwrote files of: {', '.join(changed)}"
