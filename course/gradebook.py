@@ -140,6 +140,15 @@ def scores(root: Path = ROOT) -> list[TestScore]:
     return rows
 
 
+def automatic_points(root: Path = ROOT) -> dict[str, float]:
+    """Automatic points of each student, summed over every graded chapter."""
+    points: dict[str, float] = {}
+    for score in scores(root):
+        if score.automatic:
+            points[score.student] = points.get(score.student, 0.0) + score.score
+    return points
+
+
 def record_ungradable(chapter: str, student: str, root: Path = ROOT) -> None:
     """Register a submission that could not be graded with every score zero, so that no
     handed-in folder goes missing from the grades and no score from an earlier version of

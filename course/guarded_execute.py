@@ -126,9 +126,8 @@ class GuardedExecute(Execute):
 
     def _source_notebook(self, resources):
         """The instructor's notebook of this assignment (None when it cannot be found)."""
-        info = resources.get("nbgrader", {})
-        root = Path(self.config.CourseDirectory.root or ".")
-        path = root / "source" / info.get("assignment", "") / f"{info.get('notebook')}.ipynb"
+        path = nbs.assignment_notebook(self.config.CourseDirectory.root or ".", "source",
+                                       resources)
         return nbs.read(path) if path.is_file() else None
 
     def _sandbox_folder_ok(self) -> bool:

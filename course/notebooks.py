@@ -24,6 +24,13 @@ HIDDEN_BEGIN = "### BEGIN HIDDEN TESTS"
 HIDDEN_END = "### END HIDDEN TESTS"
 
 
+def assignment_notebook(root: Path | str, folder: str, resources: dict) -> Path:
+    """``root/<folder>/<assignment>/<notebook>.ipynb`` for the notebook nbgrader is
+    processing (``resources["nbgrader"]`` names it); ``folder`` is source or release."""
+    info = resources.get("nbgrader", {})
+    return Path(root) / folder / info.get("assignment", "") / f"{info.get('notebook')}.ipynb"
+
+
 def read(path: Path | str) -> NotebookNode:
     return nbformat.read(str(path), as_version=4)
 

@@ -56,8 +56,8 @@ _FILE_FUNCTIONS = {"open", "Path", "read_text", "read_bytes", "write_text", "wri
 def imported_names(sources: list[str]) -> set[str]:
     """Names bound by import statements in ``sources`` (``np``, ``checks``, ``utils``, ...)."""
     names: set[str] = set()
-    for source in sources:
-        for node in ast.walk(_parse(source) or ast.Module(body=[], type_ignores=[])):
+    for tree in filter(None, map(_parse, sources)):
+        for node in ast.walk(tree):
             if isinstance(node, (ast.Import, ast.ImportFrom)):
                 names.update((a.asname or a.name).split(".")[0] for a in node.names)
     return names

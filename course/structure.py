@@ -19,7 +19,6 @@ repair is written into the grading notes. The student's code is then scanned
 from __future__ import annotations
 
 import copy
-from pathlib import Path
 
 import nbformat
 from nbgrader.preprocessors import NbGraderPreprocessor
@@ -32,9 +31,8 @@ class RestoreStructure(NbGraderPreprocessor):
     """Rebuild the notebook on the release's structure (see the module docstring)."""
 
     def preprocess(self, nb, resources):
-        info = resources.get("nbgrader", {})
-        root = Path(self.config.CourseDirectory.root or ".")
-        release = root / "release" / info.get("assignment", "") / f"{info.get('notebook')}.ipynb"
+        release = nbs.assignment_notebook(self.config.CourseDirectory.root or ".", "release",
+                                          resources)
         if not release.is_file():
             grading_notes.add(nb, notes=["The notebook's structure was not checked: "
                                          f"{release} is missing."])
@@ -84,7 +82,7 @@ def restore(submitted, release) -> tuple[nbformat.NotebookNode, list[str]]:
         if cell.cell_type == "code" and (place is None or place in before_setup):
             place = setup_id  # no student code before the setup cell
         following.setdefault(place, []).append(cell)
-    if [gid for gid in chosen] != [gid for gid in known if gid in chosen]:
+    if list(chosen) != [gid for gid in known if gid in chosen]:
         notes.append("Cells were moved; the notebook was graded in the assignment's order.")
     cells = list(following.pop(None, []))
     for gid in known:

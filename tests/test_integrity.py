@@ -34,14 +34,6 @@ CH = corpus.CH
 ATTACKS = {a.name: a for a in corpus.attacks(Path("/corpus"))}
 
 
-def _points(root: Path) -> dict[str, float]:
-    points: dict[str, float] = {}
-    for score in gradebook.scores(root):
-        if score.automatic:
-            points[score.student] = points.get(score.student, 0.0) + score.score
-    return points
-
-
 def _tree_digest(folder: Path) -> str:
     digest = hashlib.sha256()
     for path in sorted(folder.rglob("*")):
@@ -66,7 +58,8 @@ def graded_corpus(tmp_path_factory) -> dict:
               "source": _tree_digest(root / "source")}
     result = course_cli(root, "autograde", "--workers", "2", env=corpus.LIMITS, timeout=3000)
     assert result.returncode == 0, result.stderr[-3000:]
-    return {"root": root, "points": _points(root), "before": before, "stdout": result.stdout}
+    return {"root": root, "points": gradebook.automatic_points(root), "before": before,
+            "stdout": result.stdout}
 
 
 def _evidence(root: Path, student: str) -> str:
@@ -186,7 +179,7 @@ def test_killing_autograde_midway_loses_and_duplicates_nothing(tmp_path):
 
     result = course_cli(root, "autograde", "--workers", "2")
     assert result.returncode == 0, result.stderr[-2000:]
-    points = _points(root)
+    points = gradebook.automatic_points(root)
     assert points == {f"student{n}": corpus.TOTAL_POINTS for n in range(5)}
     with gradebook.open_gradebook(root) as gb:
         assert len(gb.assignment_submissions(CH)) == 5

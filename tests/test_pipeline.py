@@ -47,14 +47,6 @@ def build_submissions(root: Path) -> None:
     submit(root, "renamed", reference, name="my_homework.ipynb")
 
 
-def auto_points(root: Path) -> dict[str, float]:
-    points: dict[str, float] = {}
-    for s in gradebook.scores(root):
-        if s.automatic:
-            points[s.student] = points.get(s.student, 0.0) + s.score
-    return points
-
-
 def cell_grades(root: Path) -> dict:
     return {(s.student, s.chapter, s.cell): s.score for s in gradebook.scores(root)}
 
@@ -73,7 +65,7 @@ def graded(tmp_path_factory) -> dict[str, Path]:
 
 
 def test_reference_full_blank_zero_partial_between(graded):
-    points = auto_points(graded["serial"])
+    points = gradebook.automatic_points(graded["serial"])
     assert points == {"reference": 3.0, "blank": 0.0, "partial": 2.0, "broken_json": 0.0,
                       "renamed": 0.0}
 
@@ -102,7 +94,7 @@ def test_rerun_skips_graded_submissions_and_force_regrades(graded):
     results = {o.student: o for o in autograde.autograde([CH], root, workers=2)}
     assert results["partial"].seconds != before["partial"]   # regraded: its files changed
     assert results["blank"].seconds == before["blank"]       # skipped
-    assert auto_points(root)["partial"] == 3.0
+    assert gradebook.automatic_points(root)["partial"] == 3.0
 
 
 def test_feedback_has_no_hidden_tests_and_explains_failures(graded):
@@ -151,7 +143,7 @@ def test_two_runs_at_once_keep_the_gradebook_consistent(tmp_path):
         run.start()
     for run in runs:
         run.join()
-    points = auto_points(root)
+    points = gradebook.automatic_points(root)
     assert points == {"reference": 3.0, "blank": 0.0, "partial": 2.0, "broken_json": 0.0,
                       "renamed": 0.0}
     with gradebook.open_gradebook(root) as gb:

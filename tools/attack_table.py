@@ -57,14 +57,6 @@ def build(root: Path) -> list[corpus.Attack]:
     return corpus.build(root, nbs.fill_answers(blank, source), blank)
 
 
-def points(root: Path) -> dict[str, float]:
-    found: dict[str, float] = {}
-    for score in gradebook.scores(root):
-        if score.automatic:
-            found[score.student] = found.get(score.student, 0.0) + score.score
-    return found
-
-
 def _kernels(runtime_dir: str) -> set[int]:
     """Kernels started with a connection file in ``runtime_dir`` (the stock runs' own)."""
     return {p.pid for p in psutil.process_iter(["cmdline"])
@@ -193,8 +185,8 @@ def main() -> int:
         link.symlink_to(stock_root / "gradebook.db")
         stock_problems = run_stock(stock_root, students)
         seconds = run_course(course_root)
-        text = table(attacks, points(stock_root), stock_problems, points(course_root),
-                     course_root)
+        text = table(attacks, gradebook.automatic_points(stock_root), stock_problems,
+                     gradebook.automatic_points(course_root), course_root)
     limits = ", ".join(f"`{k}={v}`" for k, v in corpus.LIMITS.items())
     measured = (f"Measured by `tools/attack_table.py` on {time.strftime('%Y-%m-%d')} "
                 f"({os.cpu_count()} CPU cores), limits {limits}; `course autograde` graded the "
