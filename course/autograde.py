@@ -18,6 +18,7 @@ from __future__ import annotations
 import fcntl
 import os
 import subprocess
+import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
@@ -147,20 +148,27 @@ def _grade(job: Job, root: Path, timeout: float) -> outcomes.Outcome:
 
 
 def _run_worker(job: Job, root: Path, timeout: float) -> tuple[str, str]:
-    """``(status, reason)`` of nbgrader's autograde of ``job`` run in a worker process."""
+    """``(status, reason)`` of nbgrader's autograde of ``job`` run in a worker process.
+
+    The worker's output goes to a file, not a pipe: a process left behind by a submission
+    can hold no pipe open, so waiting for the worker is bounded by ``timeout``."""
     command = nbgrader_command(
         ["autograde", job.chapter, "--student", job.student, "--force", "--log-level=WARN"], root)
-    worker = subprocess.Popen(command, cwd=root, env=kernel_environment(threads=1),
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                              start_new_session=True)
-    try:
-        _, log = worker.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        _kill_tree(worker.pid)
-        worker.communicate()
-        return "timeout", f"grading was stopped after {timeout:.0f} s"
+    with tempfile.TemporaryFile(mode="w+") as log:
+        worker = subprocess.Popen(command, cwd=root, env=kernel_environment(threads=1),
+                                  stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                                  start_new_session=True)
+        try:
+            worker.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            _kill_tree(worker.pid)
+            return "timeout", f"grading was stopped after {timeout:.0f} s"
+        finally:
+            _kill_tree(worker.pid)  # anything it left behind
+        log.seek(0)
+        text = log.read()
     if worker.returncode != 0:
-        return "failed", f"grading failed: {last_error_line(log)}"
+        return "failed", f"grading failed: {last_error_line(text)}"
     return "graded", ""
 
 

@@ -1,5 +1,10 @@
 """``course report``: ``reports/grades.csv`` (nbgrader's export format) and an HTML report
-with the score table, score distributions and per-test pass rates."""
+with the score table, score distributions, per-test pass rates, the submissions with a
+grading remark and the feedback pages withheld for review.
+
+Student ids, reasons, notes and flags come from submissions (a folder name, text a student's
+code made the grader write), so every such field is HTML-escaped where the report writes it.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +20,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 from nbgrader.plugins.export import CsvExportPlugin  # noqa: E402
 
-from course import gradebook, outcomes  # noqa: E402
+from course import feedback, gradebook, outcomes  # noqa: E402
 from course.chapters import ROOT, CourseError  # noqa: E402
 
 
@@ -86,6 +91,45 @@ def _items(lines: list[str]) -> str:
     return "<br>".join(html.escape(line) for line in lines)
 
 
+class _Html(str):
+    """Text that is already HTML (escaped by ``_items``)."""
+
+
+def _row(*fields: str) -> str:
+    """A table row of plain-text fields, each escaped (``_items`` output is passed through
+    ``_Html`` to mark it as already escaped)."""
+    cells = [f if isinstance(f, _Html) else html.escape(str(f)) for f in fields]
+    return "<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>"
+
+
+def _remarks_section(problems: list[outcomes.Outcome]) -> list[str]:
+    if not problems:
+        return []
+    parts = ["<h2>Submissions with a grading remark</h2><p>Notes: what the grader "
+             "repaired, stopped or voided. Flags: code to review by hand (flags never "
+             "change a score).</p><table><tr><th>student</th><th>chapter</th>"
+             "<th>status</th><th>reason</th><th>notes</th><th>flags</th></tr>"]
+    parts += [_row(o.student, o.chapter, o.status, o.reason, _Html(_items(o.notes)),
+                   _Html(_items(o.flags))) for o in problems]
+    parts.append("</table>")
+    return parts
+
+
+def _withheld_section(withheld: list[feedback.Withheld]) -> list[str]:
+    """Feedback pages kept from students until the instructor has looked at them."""
+    if not withheld:
+        return []
+    parts = ["<h2>Feedback withheld</h2><p>These students received a page saying their "
+             "feedback awaits your review instead of their feedback "
+             f"(<code>{html.escape(str(feedback.WITHHELD_CSV))}</code>). Read the autograded "
+             "notebook; to release its feedback, run <code>nbgrader generate_feedback "
+             "CHAPTER --student ID --force</code> and check the page yourself.</p>"
+             "<table><tr><th>student</th><th>chapter</th><th>reason</th></tr>"]
+    parts += [_row(w.student, w.chapter, w.reason) for w in withheld]
+    parts.append("</table>")
+    return parts
+
+
 def write_html(frame: pd.DataFrame, root: Path = ROOT) -> Path:
     target = root / "reports" / "report.html"
     rates = pass_rates(frame)
@@ -94,16 +138,9 @@ def write_html(frame: pd.DataFrame, root: Path = ROOT) -> Path:
              "<style>body{font-family:sans-serif;margin:2em} table{border-collapse:collapse}"
              "td,th{border:1px solid #ccc;padding:3px 8px}</style></head><body>",
              "<h1>Grades</h1><h2>Automatic points by student and chapter</h2>",
-             automatic_scores(frame).to_html(), _distribution_plot(frame)]
-    if problems:
-        parts.append("<h2>Submissions with a grading remark</h2><p>Notes: what the grader "
-                     "repaired, stopped or voided. Flags: code to review by hand (flags never "
-                     "change a score).</p><table><tr><th>student</th><th>chapter</th>"
-                     "<th>status</th><th>reason</th><th>notes</th><th>flags</th></tr>")
-        parts += [f"<tr><td>{html.escape(o.student)}</td><td>{o.chapter}</td><td>{o.status}"
-                  f"</td><td>{html.escape(o.reason)}</td><td>{_items(o.notes)}</td>"
-                  f"<td>{_items(o.flags)}</td></tr>" for o in problems]
-        parts.append("</table>")
+             automatic_scores(frame).to_html(escape=True), _distribution_plot(frame)]
+    parts += _withheld_section(feedback.load_withheld(root))
+    parts += _remarks_section(problems)
     parts.append("<h2>Per-test pass rates</h2>")
     parts += [_pass_rate_plot(rates, c) for c in sorted(rates.chapter.unique())]
     parts.append("</body></html>")

@@ -7,7 +7,13 @@ Applied to the process, then inherited by the kernel it ``exec``s into:
   gradebook or another student's work, nor write outside its own sandbox folder. Where
   possible (Landlock ABI 6+) it cannot signal processes outside its sandbox either;
 - resource limits: address space (``--memory-mb`` plus headroom for the virtual memory
-  TensorFlow reserves), size of any file it writes (``--file-size-mb``), no core dumps;
+  TensorFlow reserves), size of any file it writes (``--file-size-mb``), no core dumps,
+  and, with ``--max-processes``, the processes and threads of its user (RLIMIT_NPROC: only
+  meaningful where that user runs nothing else, see ``course.kernel_sandbox``);
+- with ``--uid``/``--gid`` (started as root, as ``course.kernel_sandbox`` does inside
+  bubblewrap), it gives up root for that user before running the command, and fails rather
+  than run the command with privileges it could not drop; ``--chdir`` then enters the
+  command's working folder as that user;
 - it is killed when the grading process that started it dies.
 
 ``landlock_abi()`` tells whether the running Linux kernel supports Landlock (0: no); without
@@ -116,19 +122,51 @@ def limit_resources(memory_mb: int, file_size_mb: int) -> None:
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
 
+def limit_processes(count: int) -> None:
+    """Cap the processes and threads this user may have at once (RLIMIT_NPROC)."""
+    resource.setrlimit(resource.RLIMIT_NPROC, (count, count))
+
+
+def drop_privileges(uid: int, gid: int) -> None:
+    """Become ``uid``/``gid`` with no supplementary groups and no capabilities; raise
+    ``OSError`` when that did not fully happen, so the command never runs privileged."""
+    os.setgroups([])
+    os.setresgid(gid, gid, gid)
+    os.setresuid(uid, uid, uid)
+    if os.getresuid() != (uid,) * 3 or os.getresgid() != (gid,) * 3 or os.getgroups():
+        raise OSError(f"could not become uid {uid}, gid {gid}")
+    with open("/proc/self/status") as status:
+        held = [line for line in status if line.startswith(("CapPrm:", "CapEff:", "CapAmb:"))]
+    if any(int(line.split()[1], 16) for line in held):
+        raise OSError(f"capabilities left after becoming uid {uid}: {held}")
+    if _libc().prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(NO_NEW_PRIVS) failed")
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m course.sandbox")
     parser.add_argument("--read", action="append", default=[])
     parser.add_argument("--write", action="append", default=[])
     parser.add_argument("--memory-mb", type=int, default=0)
     parser.add_argument("--file-size-mb", type=int, default=0)
+    parser.add_argument("--max-processes", type=int, default=0)
+    parser.add_argument("--uid", type=int, default=None)
+    parser.add_argument("--gid", type=int, default=None)
+    parser.add_argument("--chdir", default=None)
     parser.add_argument("command", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
     if not command:
         parser.error("no command to run")
-    die_with_parent()
     limit_resources(args.memory_mb, args.file_size_mb)
+    if args.max_processes > 0:
+        limit_processes(args.max_processes)
+    if args.uid is not None:
+        drop_privileges(args.uid, args.gid if args.gid is not None else args.uid)
+    die_with_parent()  # after drop_privileges: Linux clears it when credentials change
+    if args.chdir:
+        os.chdir(args.chdir)  # after drop_privileges: a folder only the new user may enter
+        os.environ["PWD"] = os.getcwd()
     if args.read or args.write:
         restrict_files(args.read, args.write)
     os.execvp(command[0], command)

@@ -1,0 +1,169 @@
+"""The student's side of a judged call: runs *inside the student's (sandboxed) kernel*.
+
+The judge kernel never runs student code. When a test calls a graded name, the judge sends
+the student's kernel one line, ``__import__("course.student_kernel").student_kernel.serve(B)``,
+where ``B`` is a base64 request encoded by ``course.codec``. ``serve`` answers with one
+``display_data`` message of type ``REPLY_MIME`` holding the base64-encoded reply.
+
+Nothing here is trusted: student code can replace this module, its functions or the codec
+in its own process. That buys nothing, because the judge decodes every reply strictly
+(``course.codec.decode``) and compares values itself; a forged reply is at most a wrong or
+undecodable answer to a call the student's function could have answered anyway.
+
+Requests (dicts):
+
+- ``{"kind": "describe", "names": [...]}`` -> ``{"kinds": {name: "callable" | "missing" |
+  "value"}, "values": {name: value}, "errors": {name: message}}``;
+- ``{"kind": "call", "name", "args": [bytes], "kwargs": {key: bytes}, "random": state,
+  "numpy_random": state, "errstate": {...}, "warnings_as_errors": bool}`` -> ``{"ok": True,
+  "result", "changed": {position: value}, "random", "numpy_random"}`` or ``{"ok": False,
+  "ename", "evalue", "traceback"}``. Each argument is encoded separately, so arguments the
+  function mutated (an array filled in place, a model trained or compiled) are sent back.
+"""
+
+from __future__ import annotations
+
+import base64
+import random
+import sys
+import traceback
+import warnings
+
+from course import codec
+
+REPLY_MIME = "application/x-course-judge-reply"
+FUNCTION_KEY = "__course_function__"  # an argument that is a function, as its source
+
+
+def serve(request_b64: str) -> None:
+    """Answer one request from the judge (see the module docstring)."""
+    request = codec.decode(base64.b64decode(request_b64))
+    try:
+        reply = _describe(request) if request["kind"] == "describe" else _call(request)
+        payload = codec.encode(reply)
+    except codec.CodecError as error:
+        payload = codec.encode({"ok": False, "ename": "CodecError", "evalue": str(error),
+                                "traceback": ""})
+    _publish(payload)
+
+
+def _publish(payload: bytes) -> None:
+    from IPython.display import publish_display_data
+
+    publish_display_data({REPLY_MIME: base64.b64encode(payload).decode("ascii")})
+
+
+def _namespace() -> dict:
+    from IPython import get_ipython
+
+    return get_ipython().user_ns
+
+
+def _describe(request: dict) -> dict:
+    namespace = _namespace()
+    kinds, values, errors = {}, {}, {}
+    for name in request["names"]:
+        if name not in namespace:
+            kinds[name] = "missing"
+        elif callable(namespace[name]):
+            kinds[name] = "callable"
+        else:
+            kinds[name] = "value"
+            try:
+                codec.encode(namespace[name])
+                values[name] = namespace[name]
+            except codec.CodecError as error:
+                errors[name] = str(error)
+    return {"kinds": kinds, "values": values, "errors": errors}
+
+
+def _call(request: dict) -> dict:
+    import numpy as np
+
+    function = _namespace().get(request["name"])
+    if function is None:
+        return _failure(NameError(f"name '{request['name']}' is not defined"))
+    args = [_argument(blob) for blob in request["args"]]
+    kwargs = {key: _argument(blob) for key, blob in request["kwargs"].items()}
+    random.setstate(request["random"])
+    np.random.set_state(request["numpy_random"])
+    try:
+        with np.errstate(**request["errstate"]), warnings.catch_warnings():
+            if request["warnings_as_errors"]:
+                warnings.simplefilter("error", RuntimeWarning)
+            result = function(*args, **kwargs)
+    except BaseException as error:  # the student's code failed: report it, keep serving
+        return _failure(error)
+    changed = _changed_arguments(request, args, kwargs)
+    return {"ok": True, "result": _encodable(result), "changed": changed,
+            "random": random.getstate(), "numpy_random": np.random.get_state()}
+
+
+def _argument(blob: bytes):
+    value = codec.decode(blob)
+    if type(value) is dict and set(value) == {FUNCTION_KEY}:
+        return rebuild_function(value[FUNCTION_KEY])
+    return value
+
+
+def rebuild_function(spec: dict):
+    """The function described by ``course.judge_kernel.function_spec``."""
+    import importlib
+
+    namespace = {name: importlib.import_module(module)
+                 for name, module in spec["modules"].items()}
+    namespace.update(spec["values"])
+    namespace.update({name: rebuild_function(inner) for name, inner in spec["functions"].items()})
+    if spec["name"] == "<lambda>":
+        function = eval(spec["source"], namespace)  # noqa: S307 (the instructor's lambda)
+    else:
+        exec(spec["source"], namespace)  # noqa: S102 (the instructor's def)
+        function = namespace[spec["name"]]
+    function.__defaults__ = spec["defaults"]
+    function.__kwdefaults__ = spec["kwdefaults"]
+    return function
+
+
+def _encodable(result):
+    result = _without_tensors(result)
+    codec.encode(result)  # raises CodecError naming the type when it cannot cross
+    return result
+
+
+def _without_tensors(value):
+    """``value`` with TensorFlow/Keras tensors and variables replaced by NumPy arrays (a
+    gradient is a tensor; the judge compares values)."""
+    if type(value) in (list, tuple):
+        return type(value)(_without_tensors(item) for item in value)
+    if type(value) is dict:
+        return {key: _without_tensors(item) for key, item in value.items()}
+    module = type(value).__module__ or ""
+    if module.startswith(("tensorflow", "keras")) and hasattr(value, "numpy") \
+            and not hasattr(value, "layers") and hasattr(value, "shape"):
+        import numpy as np
+
+        return np.asarray(value.numpy())
+    return value
+
+
+def _changed_arguments(request: dict, args: list, kwargs: dict) -> dict:
+    """Arguments whose encoding differs after the call, keyed by position or keyword."""
+    changed = {}
+    sent = {**dict(enumerate(request["args"])), **request["kwargs"]}
+    for key, value in {**dict(enumerate(args)), **kwargs}.items():
+        try:
+            if codec.encode(value) != sent[key]:
+                changed[key] = value
+        except codec.CodecError:
+            pass
+    return changed
+
+
+def _failure(error: BaseException) -> dict:
+    frames = traceback.extract_tb(error.__traceback__)
+    own = [f for f in frames if not f.filename.endswith("student_kernel.py")]
+    lines = traceback.format_list(own[-6:])
+    if sys.version_info >= (3, 11):
+        lines += traceback.format_exception_only(type(error), error)
+    return {"ok": False, "ename": type(error).__name__, "evalue": str(error)[:4000],
+            "traceback": "".join(lines)[-8000:]}
