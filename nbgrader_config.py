@@ -42,16 +42,16 @@ c.LimitOutput.max_lines = 1000
 c.LimitOutput.max_traceback = 100
 
 # Autograde: untrusted submissions. The notebook is first rebuilt on the released structure
-# (deleted, edited, moved or duplicated cells repaired, code scanned), then run by a judged
-# executor: the student's cells in a sandboxed kernel with limits enforced from outside, the
-# tests in a separate judge kernel that never runs student code. See course/judged_execute.py.
+# (deleted, edited, moved or duplicated cells repaired, code scanned), then run by a guarded
+# executor: sandboxed kernel, memory/output limits enforced from outside, and a guard that
+# restores what student code patched before each test. See course/guarded_execute.py.
 from nbconvert.preprocessors import ClearMetadataPreprocessor  # noqa: E402
 from nbgrader.preprocessors import (  # noqa: E402
     AssignLatePenalties, CheckCellMetadata, ClearOutput, DeduplicateIds, IgnorePattern,
     LimitOutput, OverwriteCells, OverwriteKernelspec, SaveAutoGrades,
 )
 
-from course.judged_execute import JudgedExecute  # noqa: E402
+from course.guarded_execute import GuardedExecute  # noqa: E402
 from course.structure import RestoreStructure  # noqa: E402
 
 c.Autograde.sanitize_preprocessors = [
@@ -59,13 +59,13 @@ c.Autograde.sanitize_preprocessors = [
     CheckCellMetadata,
 ]
 c.Autograde.autograde_preprocessors = [
-    JudgedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
+    GuardedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
     AssignLatePenalties, CheckCellMetadata,
 ]
-c.JudgedExecute.memory_limit_mb = int(os.environ.get("COURSE_MEMORY_LIMIT_MB", "4096"))
-c.JudgedExecute.output_limit_kb = int(os.environ.get("COURSE_OUTPUT_LIMIT_KB", "256"))
-c.JudgedExecute.file_size_limit_mb = int(os.environ.get("COURSE_FILE_SIZE_LIMIT_MB", "256"))
-c.JudgedExecute.disk_limit_mb = int(os.environ.get("COURSE_DISK_LIMIT_MB", "1024"))
+c.GuardedExecute.memory_limit_mb = int(os.environ.get("COURSE_MEMORY_LIMIT_MB", "4096"))
+c.GuardedExecute.output_limit_kb = int(os.environ.get("COURSE_OUTPUT_LIMIT_KB", "256"))
+c.GuardedExecute.file_size_limit_mb = int(os.environ.get("COURSE_FILE_SIZE_LIMIT_MB", "256"))
+c.GuardedExecute.disk_limit_mb = int(os.environ.get("COURSE_DISK_LIMIT_MB", "1024"))
 
 # Feedback: hidden tests and the tracebacks that quote them are removed before rendering.
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402

@@ -1,7 +1,8 @@
 """``course autograde``: grade ``submitted/<student>/<chapter>/`` several at a time.
 
 Each submission is graded by nbgrader's autograde in its own worker process
-(``course.worker``), whose kernel runs sandboxed and guarded (``course.guarded_execute``);
+(``course.worker``), whose student kernel runs sandboxed and whose tests run in a judge kernel
+(``course.judged_execute``);
 workers take turns on the SQLite gradebook through a file lock, so parallel grading gives
 exactly the grades of serial grading. Every submission folder ends with a gradebook entry and
 an outcome (``course.outcomes``), also when grading it failed or was stopped, so none is
@@ -137,7 +138,8 @@ def _grade(job: Job, root: Path, timeout: float) -> outcomes.Outcome:
     notes = {"notes": [], "flags": []}
     if status == "graded":
         notes = grading_notes.read(read_notebook(
-            root / "autograded" / job.student / job.chapter / f"{job.chapter}.ipynb"))
+            root / "autograded" / job.student / job.chapter / f"{job.chapter}.ipynb"),
+            root=root, identity=grading_notes.identity(job.student, job.chapter))
     else:
         gradebook.record_ungradable(job.chapter, job.student, root)
     return outcomes.Outcome(

@@ -954,3 +954,18 @@ def _copy_variables(targets: list, sources: list) -> bool:
     for target, source in zip(targets, sources, strict=True):
         target.assign(source)
     return True
+
+
+def tensors_to_arrays(value):
+    """``value`` (and the items of its lists, tuples and dicts) with TensorFlow/Keras tensors
+    and variables replaced by NumPy arrays: a gradient or a ``tf.constant`` input is data, and
+    the codec carries data as arrays. Called before ``encode`` on either side."""
+    if type(value) in (list, tuple):
+        return type(value)(tensors_to_arrays(item) for item in value)
+    if type(value) is dict:
+        return {key: tensors_to_arrays(item) for key, item in value.items()}
+    module = type(value).__module__ or ""
+    if module.startswith(("tensorflow", "keras")) and hasattr(value, "numpy") \
+            and not hasattr(value, "layers") and hasattr(value, "shape"):
+        return np.asarray(value.numpy())
+    return value

@@ -121,7 +121,9 @@ class GuardedExecute(Execute):
             if self._sandbox_folder_ok():
                 shutil.rmtree(self._sandbox, ignore_errors=True)
             resources["metadata"]["path"] = str(folder)
-        grading_notes.add(nb, notes=self._notes)
+        grading_notes.add(nb, notes=self._notes,
+                          root=self.config.CourseDirectory.root or ".",
+                          identity=grading_notes.identity_from(resources))
         return nb, resources
 
     def _source_notebook(self, resources):

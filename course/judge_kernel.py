@@ -144,7 +144,7 @@ class Judge:
         def proxy(*args, **kwargs):
             return judge.call(name, args, kwargs)
 
-        proxy.__name__ = proxy.__qualname__ = name
+        proxy.__name__ = proxy.__qualname__ = proxy.__course_proxy__ = name
         proxy.__doc__ = f"Calls the student's {name} in the student's kernel."
         return proxy
 
@@ -181,7 +181,7 @@ def _encode_argument(value, what: str) -> bytes:
     try:
         if inspect.isfunction(value):
             return codec.encode({FUNCTION_KEY: function_spec(value)})
-        return codec.encode(value)
+        return codec.encode(codec.tensors_to_arrays(value))
     except codec.CodecError as error:
         raise codec.CodecError(f"{what}: an argument cannot be sent ({error})") from None
 
@@ -196,14 +196,17 @@ def function_spec(function, depth: int = 0) -> dict:
         raise codec.CodecError(f"the function {function.__name__} nests too deeply")
     code = function.__code__
     spec = {"source": _definition_source(function), "name": code.co_name,
-            "modules": {}, "values": {}, "functions": {},
+            "modules": {}, "values": {}, "functions": {}, "student": {},
             "defaults": function.__defaults__, "kwdefaults": function.__kwdefaults__}
-    free = dict(zip(code.co_freevars, (c.cell_contents for c in function.__closure__ or ())))
+    cells = function.__closure__ or ()
+    free = dict(zip(code.co_freevars, (c.cell_contents for c in cells), strict=True))
     for name in _global_names(code):
         if name in function.__globals__:
             free[name] = function.__globals__[name]
     for name, value in free.items():
-        if inspect.ismodule(value):
+        if getattr(value, "__course_proxy__", None):
+            spec["student"][name] = value.__course_proxy__
+        elif inspect.ismodule(value):
             spec["modules"][name] = value.__name__
         elif inspect.isfunction(value):
             spec["functions"][name] = function_spec(value, depth + 1)

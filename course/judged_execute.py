@@ -95,7 +95,8 @@ class JudgedExecute(Execute):
             if self._sandbox.name.startswith("course-sandbox-"):
                 shutil.rmtree(self._sandbox, ignore_errors=True)
             resources["metadata"]["path"] = str(folder)
-        grading_notes.add(nb, notes=self._notes)
+        grading_notes.add(nb, notes=self._notes, root=root,
+                          identity=grading_notes.identity_from(resources))
         return nb, resources
 
     def _reset_files(self) -> Path:

@@ -88,7 +88,7 @@ _SYSTEM_LINKS = ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 _ETC_ENTRIES = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "nsswitch.conf",
                 "hosts", "alternatives", "mime.types", "fonts")
 
-# Landlock: the rules course.guarded_execute used.
+# Landlock (the fallback): what the kernel may read and write.
 LANDLOCK_READ_FOLDERS = ("/usr", "/lib", "/lib32", "/lib64", "/bin", "/sbin", "/etc", "/opt",
                          "/proc", "/sys", "/run", "/dev")
 # Device files a kernel may write; not /dev/shm, a memory-backed folder shared by all.

@@ -2,8 +2,9 @@
 
 ``scan(cells, module_names)`` reads the student-written code cells (answer cells and cells
 the student added) and returns one line per finding: "cell answer_sigmoid, line 3: replaces
-np.allclose". The scan only flags; the grade comes from running the tests, and the grader's
-sandbox and guard are what stop an attack. Flags point a human at what may be an attempt:
+np.allclose". The scan only flags; the grade comes from running the tests in the grader's
+judge kernel, and the sandbox and the judge are what stop an attack. Flags point a human at
+what may be an attempt:
 patching modules or builtins, reaching into the interpreter or the grader, reading or writing
 files outside the submission, running shell commands, stopping the kernel.
 """
@@ -26,7 +27,8 @@ SUSPICIOUS_MODULES = {
 }
 SUSPICIOUS_NAMES = {
     "__builtins__": "uses __builtins__", "__import__": "uses __import__",
-    "__course_guard__": "touches the grading guard", "get_ipython": "uses get_ipython()",
+    "__course_guard__": "touches the grading guard",
+    "__course_judge__": "touches the grader's judge", "get_ipython": "uses get_ipython()",
     "globals": "uses globals()", "exec": "uses exec()", "eval": "uses eval()",
     "compile": "uses compile()", "setattr": "uses setattr()", "delattr": "uses delattr()",
     "_ih": "reads the input history", "In": "reads the input history",
@@ -40,7 +42,8 @@ SUSPICIOUS_ATTRIBUTES = {
     "settrace": "sets a trace function", "setprofile": "sets a profile function",
     "_exit": "stops the kernel (os._exit)", "kill": "sends a signal",
     "system": "runs a shell command", "popen": "runs a shell command",
-    "excepthook": "replaces an exception hook",
+    "excepthook": "replaces an exception hook", "displayhook": "touches the display hook",
+    "events": "registers IPython event callbacks",
     "showtraceback": "touches IPython's traceback display",
     "user_expressions": "touches the kernel's expression evaluation",
     "ast_transformers": "touches IPython's code transformers",
