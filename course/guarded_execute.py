@@ -54,6 +54,7 @@ import utils
 from course import grading_notes
 from course import notebooks as nbs
 from course.sandbox import landlock_abi
+from course.watchdog import folder_bytes
 
 GUARD_SOURCE = (Path(__file__).parent / "kernel_guard.py").read_text()
 SYSTEM_READ_FOLDERS = ("/usr", "/lib", "/lib32", "/lib64", "/bin", "/sbin", "/etc", "/opt",
@@ -206,7 +207,7 @@ class GuardedExecute(Execute):
             if used > self.memory_limit_mb * 2**20:
                 self._limit_exceeded = f"it used more than the memory limit " \
                                        f"({self.memory_limit_mb} MB)"
-            elif tick % 10 == 0 and _folder_bytes(self._sandbox) > self.disk_limit_mb * 2**20:
+            elif tick % 10 == 0 and folder_bytes(self._sandbox) > self.disk_limit_mb * 2**20:
                 self._limit_exceeded = f"it wrote more than the disk limit " \
                                        f"({self.disk_limit_mb} MB)"
             if self._limit_exceeded:
@@ -418,17 +419,6 @@ class GuardedExecute(Execute):
             self._notes.append(f"The grading guard stopped answering ({when}); this and "
                                "later tests were voided.")
             return []
-
-
-def _folder_bytes(folder: Path) -> int:
-    total = 0
-    for base, _, files in os.walk(folder):
-        for name in files:
-            try:
-                total += os.lstat(os.path.join(base, name)).st_size
-            except OSError:
-                pass
-    return total
 
 
 def _error(name: str, message: str) -> NotebookNode:
