@@ -122,9 +122,9 @@ class Judge:
         self.channel.close()
         self.channel = _Channel(connection_info, self.channel.timeout)
 
-    def bind(self, names: list[str]) -> list[str]:
-        """Bind ``names`` as the student's kernel holds them now; returns a message for each
-        name that could not be bound (its value cannot cross)."""
+    def bind(self, names: list[str], values_only: bool = False) -> list[str]:
+        """Bind ``names`` as the student's kernel holds them now (functions as proxies unless
+        ``values_only``); returns a message for each name that could not be bound."""
         reply, _ = self.channel.request({"kind": "describe", "names": list(names)},
                                         "reading your answers")
         kinds, values = dict(reply.get("kinds", {})), dict(reply.get("values", {}))
@@ -132,30 +132,39 @@ class Judge:
         for name in names:
             kind = kinds.get(name, "missing")
             self.namespace.pop(name, None)
-            if kind == "callable":
+            if kind == "callable" and values_only:
+                problems.append(f"{name} is a function in your kernel; a value was expected")
+            elif kind == "callable":
                 self.namespace[name] = self._proxy(name)
             elif kind == "value" and name in values:
                 self.namespace[name] = values[name]
+            elif kind == "missing" and values_only:
+                problems.append(f"{name} is not defined in your kernel (did the cell that "
+                                "computes it run without an error?)")
         return problems
 
-    def _proxy(self, name: str):
+    def _proxy(self, name: str, mode: str = "call"):
         judge = self
 
         def proxy(*args, **kwargs):
-            return judge.call(name, args, kwargs)
+            return judge.call(name, args, kwargs, mode)
 
         proxy.__name__ = proxy.__qualname__ = proxy.__course_proxy__ = name
         proxy.__doc__ = f"Calls the student's {name} in the student's kernel."
+        # utils.checks.compiled and utils.checks.gradients run there too
+        proxy.__course_compiled__ = lambda: self._proxy(name, "compiled")
+        proxy.__course_gradients__ = self._proxy(name, "gradients")
         return proxy
 
-    def call(self, name: str, args: tuple, kwargs: dict):
+    def call(self, name: str, args: tuple, kwargs: dict, mode: str = "call"):
         """``name(*args, **kwargs)`` run in the student's kernel (see the module docstring)."""
         import numpy as np
 
         what = _call_text(name, args, kwargs)
         sent_args = [_encode_argument(value, what) for value in args]
         sent_kwargs = {key: _encode_argument(value, what) for key, value in kwargs.items()}
-        request = {"kind": "call", "name": name, "args": sent_args, "kwargs": sent_kwargs,
+        request = {"kind": "call", "name": name, "mode": mode,
+                   "args": sent_args, "kwargs": sent_kwargs,
                    "random": random.getstate(), "numpy_random": np.random.get_state(),
                    "errstate": dict(np.geterr()), "warnings_as_errors": _runtime_warnings_raise()}
         reply, printed = self.channel.request(request, what)
@@ -315,8 +324,8 @@ def install(connection_info: dict, timeout: float) -> None:
     _judge = Judge(get_ipython().user_ns, connection_info, timeout)
 
 
-def bind(names: list[str]) -> list[str]:
-    return _judge.bind(names)
+def bind(names: list[str], values_only: bool = False) -> list[str]:
+    return _judge.bind(names, values_only)
 
 
 def reconnect(connection_info: dict) -> None:

@@ -254,11 +254,11 @@ class JudgedExecute(Execute):
         await ensure_async(self._judge.km.interrupt_kernel())
         return f"no answer within {self.timeout + 30} s"
 
-    async def _bind(self, source: str) -> str:
-        names = sorted(used_names(source) & self._program.graded)
+    async def _bind(self, names: set[str], values_only: bool = False) -> str:
+        """Bind ``names`` in the judge to the student's kernel; why that failed (if it did)."""
         if not names:
             return ""
-        error = await self._judge_run(bind_code(names))
+        error = await self._judge_run(bind_code(sorted(names), values_only))
         if error:
             return error
         problems = await self._judge_value("__course_judge_problems__")
@@ -289,16 +289,22 @@ class JudgedExecute(Execute):
         failure = await self._judge_ready if self._judge_ready is not None else "no setup cell"
         before = self._program.tests.get(gid, len(self._program.lesson))
         problems = [failure] if failure else []
-        for index in self._program.slice_for(cell.source, before, self._judge_done):
+        for index, fetch in self._program.slice_for(cell.source, before, self._judge_done):
             if problems:
                 break
-            key, source = self._program.lesson[index]
-            self._judge_done.add(index)
-            error = await self._bind(source) or await self._judge_run(source)
-            if error:
-                problems.append(f"the lesson cell {key} it depends on failed: {error}")
+            lesson = self._program.lesson[index]
+            if index not in self._judge_done:
+                self._judge_done.add(index)
+                error = (await self._bind(used_names(lesson.source) & self._program.graded)
+                         or await self._judge_run(lesson.source))
+                if error:
+                    problems.append(f"the lesson cell {lesson.key} it depends on failed: {error}")
+            error = await self._bind(fetch, values_only=True)
+            if error and not problems:
+                problems.append(f"what the lesson cell {lesson.key} computed with your code "
+                                f"could not be read: {error}")
         if not problems:
-            bound = await self._bind(cell.source)
+            bound = await self._bind(used_names(cell.source) & self._program.graded)
             if bound:
                 problems.append(f"your answer could not be read: {bound}")
         if problems:

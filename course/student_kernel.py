@@ -14,8 +14,9 @@ Requests (dicts):
 
 - ``{"kind": "describe", "names": [...]}`` -> ``{"kinds": {name: "callable" | "missing" |
   "value"}, "values": {name: value}, "errors": {name: message}}``;
-- ``{"kind": "call", "name", "args": [bytes], "kwargs": {key: bytes}, "random": state,
-  "numpy_random": state, "errstate": {...}, "warnings_as_errors": bool}`` -> ``{"ok": True,
+- ``{"kind": "call", "name", "mode": "call" | "compiled" | "gradients" (see ``_in_mode``),
+  "args": [bytes], "kwargs": {key: bytes}, "random": state, "numpy_random": state,
+  "errstate": {...}, "warnings_as_errors": bool}`` -> ``{"ok": True,
   "result", "changed": {position: value}, "random", "numpy_random"}`` or ``{"ok": False,
   "ename", "evalue", "traceback"}``. Each argument is encoded separately, so arguments the
   function mutated (an array filled in place, a model trained or compiled) are sent back.
@@ -24,6 +25,7 @@ Requests (dicts):
 from __future__ import annotations
 
 import base64
+import inspect
 import random
 import sys
 import traceback
@@ -65,15 +67,18 @@ def _describe(request: dict) -> dict:
     for name in request["names"]:
         if name not in namespace:
             kinds[name] = "missing"
-        elif callable(namespace[name]):
-            kinds[name] = "callable"
-        else:
-            kinds[name] = "value"
-            try:
-                codec.encode(namespace[name])
-                values[name] = namespace[name]
-            except codec.CodecError as error:
-                errors[name] = str(error)
+            continue
+        value = namespace[name]
+        try:  # a Keras model is callable, yet it is sent by value
+            if inspect.isroutine(value):
+                raise codec.CodecError("a function")
+            codec.encode(value)
+            kinds[name], values[name] = "value", value
+        except codec.CodecError as error:
+            if callable(value):
+                kinds[name] = "callable"
+            else:
+                kinds[name], errors[name] = "value", str(error)
     return {"kinds": kinds, "values": values, "errors": errors}
 
 
@@ -91,12 +96,26 @@ def _call(request: dict) -> dict:
         with np.errstate(**request["errstate"]), warnings.catch_warnings():
             if request["warnings_as_errors"]:
                 warnings.simplefilter("error", RuntimeWarning)
-            result = function(*args, **kwargs)
+            result = _in_mode(function, request.get("mode", "call"))(*args, **kwargs)
     except BaseException as error:  # the student's code failed: report it, keep serving
         return _failure(error)
     changed = _changed_arguments(request, args, kwargs)
     return {"ok": True, "result": _encodable(result), "changed": changed,
             "random": random.getstate(), "numpy_random": np.random.get_state()}
+
+
+def _in_mode(function, mode: str):
+    """The student's function as the test uses it: called, compiled with ``tf.function``
+    (``utils.checks.compiled``) or differentiated (``utils.checks.gradients``)."""
+    if mode == "compiled":
+        import tensorflow as tf
+
+        return tf.function(function)
+    if mode == "gradients":
+        from utils import checks
+
+        return lambda *args: checks.gradients(function, *args)
+    return function
 
 
 def _argument(blob: bytes):

@@ -194,6 +194,39 @@ def strict_numerics(call: str):
                       "avoid computing exp() of a large positive number or log(0)")
 
 
+def compiled(func: Callable) -> Callable:
+    """``tf.function(func)``: checks that a step function also works compiled into a graph.
+
+    When the grader runs the tests, a graded function stands for the student's function in
+    the student's kernel; there the student's function is compiled instead."""
+    remote = getattr(func, "__course_compiled__", None)
+    if remote is not None:
+        return remote()
+    import tensorflow as tf
+
+    return tf.function(func)
+
+
+def gradients(func: Callable, *args: Any) -> tuple[Any, list]:
+    """``(value, grads)``: ``value = func(*args)`` computed under ``tf.GradientTape`` with
+    every argument turned into a float32 ``tf.Variable``, and ``grads[i]``, the gradient of
+    ``value`` with respect to ``args[i]`` as a NumPy array (``None`` where TensorFlow could
+    not differentiate, e.g. through NumPy code).
+
+    When the grader runs the tests, the tape runs in the student's kernel, where the
+    student's function is."""
+    remote = getattr(func, "__course_gradients__", None)
+    if remote is not None:
+        return remote(*args)
+    import tensorflow as tf
+
+    variables = [tf.Variable(np.asarray(arg, dtype="float32")) for arg in args]
+    with tf.GradientTape() as tape:
+        value = func(*variables)
+    grads = tape.gradient(value, variables)
+    return value, [None if grad is None else np.asarray(grad) for grad in grads]
+
+
 # ----------------------------------------------------------------------------- tables of cases
 
 
