@@ -203,9 +203,9 @@ def _split(key: str, source: str, tainted: set[str], definitions: set[str]) -> L
         else:        # instructor code alone (re)binds these names
             tainted -= names
         kept.append(node)
+        uses |= _free(node) - binds
         binds |= names
         fetch -= names
-        uses |= _free(node)
     lines = source.splitlines(keepends=True)
     text = source if len(kept) == len(tree.body) else "".join(
         "".join(lines[min([n.lineno, *(d.lineno for d in getattr(n, "decorator_list", []))]) - 1:

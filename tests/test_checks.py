@@ -117,3 +117,41 @@ def test_multiple_choice_helpers():
 def test_describe_is_short_for_large_arrays():
     assert checks.describe(np.zeros((100, 3))) == "array of shape (100, 3) (float64)"
     assert checks.call_repr("f", 0.19, axis=-1) == "f(0.19, axis=-1)"
+
+
+def test_gradients_differentiates_tensorflow_code_and_reports_numpy_code_as_none():
+    import tensorflow as tf
+
+    value, grads = checks.gradients(lambda a, b: tf.reduce_sum(a * a) + 3.0 * tf.reduce_sum(b),
+                                    [1.0, -2.0], [0.5])
+    checks.assert_close(value, 6.5, "value")
+    checks.assert_close(grads[0], [2.0, -4.0], "d/da")
+    checks.assert_close(grads[1], [3.0], "d/db")
+    _, (grad_numpy,) = checks.gradients(lambda a: np.sum(np.asarray(a) ** 2), [1.0])
+    assert grad_numpy is None
+
+
+def test_compiled_runs_the_function_as_a_graph():
+    import tensorflow as tf
+
+    traced = []
+
+    def step(x):
+        traced.append(tf.executing_eagerly())
+        return x * 2.0
+
+    checks.assert_close(checks.compiled(step)(tf.constant(1.5)), 3.0, "compiled step")
+    assert traced == [False]
+
+
+def test_graded_function_stand_ins_compute_gradients_and_compile_where_they_live():
+    calls = []
+
+    def stand_in(x):
+        return x
+
+    stand_in.__course_gradients__ = lambda *args: calls.append(("gradients", args)) or (1, [2])
+    stand_in.__course_compiled__ = lambda: (lambda *args: calls.append(("compiled", args)))
+    assert checks.gradients(stand_in, 5.0) == (1, [2])
+    checks.compiled(stand_in)(7.0)
+    assert calls == [("gradients", (5.0,)), ("compiled", (7.0,))]

@@ -223,6 +223,8 @@ def gradients(func: Callable, *args: Any) -> tuple[Any, list]:
     variables = [tf.Variable(np.asarray(arg, dtype="float32")) for arg in args]
     with tf.GradientTape() as tape:
         value = func(*variables)
+    if not tf.is_tensor(value):  # computed outside TensorFlow: nothing to differentiate
+        return value, [None] * len(variables)
     grads = tape.gradient(value, variables)
     return value, [None if grad is None else np.asarray(grad) for grad in grads]
 
