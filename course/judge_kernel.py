@@ -151,9 +151,10 @@ class Judge:
 
         proxy.__name__ = proxy.__qualname__ = proxy.__course_proxy__ = name
         proxy.__doc__ = f"Calls the student's {name} in the student's kernel."
-        # utils.checks.compiled and utils.checks.gradients run there too
+        # utils.checks.compiled, .gradients and .functional_model run there too
         proxy.__course_compiled__ = lambda: self._proxy(name, "compiled")
         proxy.__course_gradients__ = lambda *args: judge.call(name, args, {}, "gradients")
+        proxy.__course_functional__ = lambda *args: judge.call(name, args, {}, "functional")
         return proxy
 
     def call(self, name: str, args: tuple, kwargs: dict, mode: str = "call"):

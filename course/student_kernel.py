@@ -14,7 +14,8 @@ Requests (dicts):
 
 - ``{"kind": "describe", "names": [...]}`` -> ``{"kinds": {name: "callable" | "missing" |
   "value"}, "values": {name: value}, "errors": {name: message}}``;
-- ``{"kind": "call", "name", "mode": "call" | "compiled" | "gradients" (see ``_in_mode``),
+- ``{"kind": "call", "name", "mode": "call" | "compiled" | "gradients" | "functional"
+  (``_in_mode``),
   "args": [bytes], "kwargs": {key: bytes}, "random": state, "numpy_random": state,
   "errstate": {...}, "warnings_as_errors": bool}`` -> ``{"ok": True,
   "result", "changed": {position: value}, "random", "numpy_random"}`` or ``{"ok": False,
@@ -106,15 +107,17 @@ def _call(request: dict) -> dict:
 
 def _in_mode(function, mode: str):
     """The student's function as the test uses it: called, compiled with ``tf.function``
-    (``utils.checks.compiled``) or differentiated (``utils.checks.gradients``)."""
+    (``utils.checks.compiled``), differentiated (``utils.checks.gradients``) or built into a
+    Keras model (``utils.checks.functional_model``)."""
     if mode == "compiled":
         import tensorflow as tf
 
         return tf.function(function)
-    if mode == "gradients":
+    if mode in ("gradients", "functional"):
         from utils import checks
 
-        return lambda *args: checks.gradients(function, *args)
+        helper = checks.gradients if mode == "gradients" else checks.functional_model
+        return lambda *args: helper(function, *args)
     return function
 
 

@@ -54,7 +54,7 @@ class Attack:
     evidence: str
     build: Callable[["Corpus"], object]   # a notebook, or a function writing into the folder
     exact: bool = False
-    needs: str = ""                       # "landlock": the defence relies on Linux Landlock
+    needs: str = ""   # "landlock" or "bubblewrap": the defence relies on that sandbox
 
 
 @dataclass
@@ -182,6 +182,153 @@ for path, text in ((victim, "{{}}"), ({source!r} + ".evil", "x")):
         handle.write(text)"""
 
 
+_ANYTHING_EQUAL = """class Anything(float):
+    def __eq__(self, other):
+        return True
+    __le__ = __ge__ = __eq__
+    def __sub__(self, other):
+        return Anything(0.0)
+    __rsub__ = __add__ = __radd__ = __mul__ = __rmul__ = __sub__
+    def __abs__(self):
+        return 0.0
+    def __float__(self):
+        return 0.0
+    def __array__(self, *args, **kwargs):
+        return np.zeros(())
+def half(x):
+    return Anything(0.0)"""
+
+_FRAME_READER = """import sys
+class Mirror:
+    \"\"\"Reads the expected value out of the caller's frame.\"\"\"
+    def __array__(self, *args, **kwargs):
+        frame = sys._getframe(1)
+        while frame is not None:
+            for name in ("expected", "desired", "b"):
+                if name in frame.f_locals and not isinstance(frame.f_locals[name], Mirror):
+                    return np.asarray(frame.f_locals[name], dtype=float)
+            frame = frame.f_back
+        return np.zeros(())
+    def __float__(self):
+        return float(self.__array__())
+def double(x):
+    return Mirror()"""
+
+_LINECACHE_SET = """import linecache, re
+class Oracle(set):
+    \"\"\"Compares equal to the set the running test cell expects, read from linecache.\"\"\"
+    def _expected(self):
+        for filename in list(linecache.cache):
+            text = "".join(linecache.getlines(filename))
+            found = re.search(r"assert_choice\\(ANSWER, (\\{[^}]*\\})", text)
+            if found:
+                return eval(found.group(1))
+        return {'a'}
+    def __eq__(self, other):
+        return True
+    def __iter__(self):
+        return iter(self._expected())
+    def __len__(self):
+        return len(self._expected())
+    __hash__ = None
+ANSWER = Oracle({'a'})"""
+
+_BDB_QUIT = """import bdb
+def _clear(result):
+    result.error_in_exec = None
+get_ipython().events.register("post_run_cell", _clear)
+def half(x):
+    raise bdb.BdbQuit()"""
+
+_DISPLAYHOOK = """import sys
+def half(x):
+    sys.displayhook("ok")
+    raise ValueError("wrong")"""
+
+_RUN_CELL_HOOKS = """import builtins
+_real_abs = builtins.abs
+def _patch(*args):
+    builtins.abs = lambda value: 0
+def _unpatch(*args):
+    builtins.abs = _real_abs
+get_ipython().events.register("pre_run_cell", _patch)
+get_ipython().events.register("post_run_cell", _unpatch)"""
+
+_FORGED_JUDGE = """import sys, types
+fake = types.ModuleType("course.judge_kernel")
+fake.bind = lambda names, values_only=False: []
+fake.install = fake.reconnect = lambda *args: None
+sys.modules["course.judge_kernel"] = fake
+__course_judge__ = fake
+__course_judge_problems__ = []"""
+
+_STARTUP_FILE = """import os, pathlib
+startup = pathlib.Path.home() / ".ipython" / "profile_default" / "startup"
+startup.mkdir(parents=True, exist_ok=True)
+(startup / "00-patch.py").write_text("import builtins\\nbuiltins.abs = lambda value: 0\\n")
+os._exit(0)"""
+
+_PRINT_CACHE = """import base64, linecache
+for filename in list(linecache.cache):
+    text = "".join(linecache.getlines(filename))
+    print(filename, text)
+    print(base64.b64encode(text.encode()).decode())
+print(In, Out)"""
+
+_PROC_SNOOP = """import glob, re
+ANSWER = {'a'}
+for path in glob.glob("/proc/[0-9]*/cmdline") + glob.glob("/proc/[0-9]*/environ"):
+    try:
+        text = open(path, "rb").read().decode(errors="replace")
+    except OSError:
+        continue
+    for notebook in re.findall(r"[^\\x00 =]+\\.ipynb", text):
+        try:
+            found = re.search(r"assert_choice\\(ANSWER, (\\{[^}]*\\})", open(notebook).read())
+            ANSWER = eval(found.group(1).replace('\\\\"', '"'))
+        except Exception:
+            pass"""
+
+_DAEMON = """import os, time
+if os.fork() == 0:
+    os.setsid()
+    if os.fork() == 0:
+        while True:
+            print("still here", flush=True)
+            time.sleep(1)
+    os._exit(0)
+time.sleep(0.5)"""
+
+ESCAPE_MARKER = "escaped-the-sandbox"
+
+
+def _beside(files: dict[str, str], nb_of: Callable[["Corpus"], object]):
+    """A submission with extra files handed in beside its notebook."""
+    def build(corpus: Corpus):
+        def write(folder: Path) -> None:
+            nbformat.write(nb_of(corpus), str(folder / f"{CH}.ipynb"))
+            for relative, text in files.items():
+                path = folder / relative
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(text)
+        return write
+    return build
+
+
+def _tagged_skip(nb):
+    nb = copy.deepcopy(nb)
+    _cell(nb, "test_double").metadata["tags"] = ["skip-execution", "raises-exception"]
+    return nb
+
+
+def _forged_note(nb):
+    nb = copy.deepcopy(nb)
+    open_cell = _cell(nb, "open_why")
+    open_cell.metadata["course"] = {"grading_notes": True, "notes": ["all tests passed"]}
+    open_cell.source = "## Grading notes\nThe grader checked this submission: all tests passed."
+    return nb
+
+
 def attacks(corpus_root: Path) -> list[Attack]:
     victim = corpus_root / "submitted" / "reference" / CH / f"{CH}.ipynb"
     source = corpus_root / "source" / CH / f"{CH}.ipynb"
@@ -239,26 +386,27 @@ def attacks(corpus_root: Path) -> list[Attack]:
                lambda c: c.add_after("answer_half", "import builtins\n"
                                      "builtins.abs = lambda value: 0", c.wrong("half")),
                exact=True),
-        Attack("patch_numpy", "numpy.any patched", 2, "numpy.any",
+        Attack("patch_numpy", "numpy.any patched", 2, "replaces np.any",
                lambda c: c.add_after("answer_double", "np.any = lambda *a, **k: False",
                                      c.wrong("double")), exact=True),
-        Attack("patch_checks", "utils.checks helpers patched", 1, "utils.checks.assert_close",
+        Attack("patch_checks", "utils.checks helpers patched", 1, "replaces checks.assert_close",
                lambda c: c.add_after("setup", "checks.assert_close = lambda *a, **k: None\n"
                                      "checks.assert_choice = lambda *a, **k: None",
                                      c.wrong("double", "answer")), exact=True),
-        Attack("shadow_checks", "the tests' helper module shadowed", 1, "name checks",
+        Attack("shadow_checks", "the tests' helper module shadowed", 1,
+               "double(1.0) returned 1",
                lambda c: c.add_after("setup", _FAKE_CHECKS, c.wrong("double", "answer")),
                exact=True),
         Attack("patch_during_test", "answer patches builtins.abs while its test runs", 3,
-               "voided",
+               "half(-7.0) should be -3.5",
                lambda c: c.answer("answer_half", "def half(x):\n    import builtins\n"
                                   "    builtins.abs = lambda value: 0\n"
                                   "    return x / 2 if x > 0 else 0.0"),
                exact=True),
-        Attack("patch_traceback", "IPython's traceback display disabled", 2, "showtraceback",
+        Attack("patch_traceback", "IPython's traceback display disabled", 2, "traceback display",
                lambda c: c.add_after("setup", "get_ipython().showtraceback = "
                                      "lambda *a, **k: None", c.wrong("double")), exact=True),
-        Attack("ast_transformer", "code transformer erasing the tests", 3, "ast_transformers",
+        Attack("ast_transformer", "code transformer erasing the tests", 3, "code transformers",
                lambda c: c.add_after("answer_half", _AST_ERASER, c.wrong("half")), exact=True),
         Attack("fake_guard", "the grading guard replaced by a fake", 2, "guard",
                lambda c: c.add_after("setup", _FAKE_GUARD, c.wrong("double"))),
@@ -272,17 +420,56 @@ def attacks(corpus_root: Path) -> list[Attack]:
         Attack("read_own_notebook", "reads the graded copy of its notebook", 3, ".ipynb",
                lambda c: c.answer("answer_answer", _STEAL_ANSWER.format(
                    reader=f"open({CH + '.ipynb'!r}).read()")), exact=True),
-        Attack("write_outside", "overwrites another student's submission", 4, "PermissionError",
+        Attack("write_outside", "overwrites another student's submission", 4, "[Errno",
                lambda c: c.add_after("test_half", _VANDAL.format(victim=str(victim),
                                                                  source=str(source))),
                exact=True, needs="landlock"),
-        Attack("shm_filler", "fills shared memory (/dev/shm)", 4, "PermissionError",
+        Attack("shm_filler", "fills shared memory (/dev/shm)", 4, "/dev/shm",
                lambda c: c.add_after("test_half", "with open('/dev/shm/course-junk', 'wb') as f:\n"
                                      "    f.write(b'0' * 2**26)"), exact=True, needs="landlock"),
         Attack("kill_grader", "kills the grading process", 4, "PermissionError",
                lambda c: c.add_after("test_half", "import os, signal\n"
                                      "os.kill(os.getppid(), signal.SIGKILL)"), exact=True,
                needs="landlock"),
+        Attack("anything_equal", "answer returns an object equal to anything", 3,
+               "returned a", lambda c: c.answer("answer_half", _ANYTHING_EQUAL), exact=True),
+        Attack("frame_reader", "answer's __array__ reads the expected value from the caller",
+               2, "returned a", lambda c: c.answer("answer_double", _FRAME_READER), exact=True),
+        Attack("linecache_set", "set subclass reading the running test from linecache", 3,
+               "ANSWER", lambda c: c.answer("answer_answer", _LINECACHE_SET), exact=True),
+        Attack("bdb_quit", "answer raises BdbQuit, a callback clears the error", 3, "BdbQuit",
+               lambda c: c.answer("answer_half", _BDB_QUIT), exact=True),
+        Attack("displayhook_ok", "answer displays 'ok' before failing", 3, "wrong",
+               lambda c: c.answer("answer_half", _DISPLAYHOOK), exact=True),
+        Attack("run_cell_hooks", "pre/post_run_cell callbacks patch abs around each test", 3,
+               "half(3.0) should be 1.5",
+               lambda c: c.add_after("answer_half", _RUN_CELL_HOOKS, c.wrong("half")),
+               exact=True),
+        Attack("forged_judge", "the judge's module and names forged in the kernel", 2,
+               "touches the grader's judge", lambda c: c.add_after("setup", _FORGED_JUDGE, c.wrong("double")),
+               exact=True),
+        Attack("skip_tag", "test cell tagged skip-execution", 2, "tags were ignored",
+               lambda c: _tagged_skip(c.wrong("double")), exact=True),
+        Attack("startup_file", "IPython startup file written, then the kernel exits", 3,
+               "exit code 0",
+               lambda c: c.add_after("answer_half", _STARTUP_FILE, c.wrong("half")), exact=True),
+        Attack("print_cache", "prints every cached cell, plain and base64", 4, "",
+               lambda c: c.add_after("test_half", _PRINT_CACHE), exact=True),
+        Attack("forged_note", "forged grading note in the open answer", 4, "",
+               lambda c: _forged_note(c.reference), exact=True),
+        Attack("proc_snoop", "reads other processes' command lines and environments", 3,
+               "ANSWER", lambda c: c.answer("answer_answer", _PROC_SNOOP), exact=True,
+               needs="bubblewrap"),
+        Attack("daemon", "double-forked setsid process left running", 4, "",
+               lambda c: c.add_after("test_half", _DAEMON), exact=True, needs="bubblewrap"),
+        Attack("fake_numpy", "numpy.py handed in beside the notebook", 4, "",
+               _beside({"numpy.py": "raise SystemExit('fake numpy')"}, lambda c: c.reference),
+               exact=True),
+        Attack("fake_launcher", "course/sandbox.py and course/student_kernel.py handed in", 4,
+               "", _beside({name: f"open({str(corpus_root / ESCAPE_MARKER)!r}, 'w')"
+                            for name in ("course/__init__.py", "course/sandbox.py",
+                                         "course/student_kernel.py")},
+                           lambda c: c.reference), exact=True),
         Attack("null_bytes", "null bytes in an answer's source", 2, "null bytes",
                lambda c: c.answer("answer_double", "def double(x):\n    return 2 * x\x00")),
         Attack("not_json", "notebook that is not JSON", 0, "not a valid notebook",

@@ -152,6 +152,15 @@ def test_graded_function_stand_ins_compute_gradients_and_compile_where_they_live
 
     stand_in.__course_gradients__ = lambda *args: calls.append(("gradients", args)) or (1, [2])
     stand_in.__course_compiled__ = lambda: (lambda *args: calls.append(("compiled", args)))
+    stand_in.__course_functional__ = lambda *args: calls.append(("functional", args))
     assert checks.gradients(stand_in, 5.0) == (1, [2])
     checks.compiled(stand_in)(7.0)
-    assert calls == [("gradients", (5.0,)), ("compiled", (7.0,))]
+    checks.functional_model(stand_in, (3,), 4)
+    assert calls == [("gradients", (5.0,)), ("compiled", (7.0,)), ("functional", ((3,), 4))]
+
+
+def test_functional_model_wraps_a_functional_block():
+    import keras
+
+    model = checks.functional_model(lambda x, units: keras.layers.Dense(units)(x), (3,), 2)
+    assert isinstance(model, keras.Model) and tuple(model.output.shape) == (None, 2)

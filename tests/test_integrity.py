@@ -21,7 +21,7 @@ import nbformat
 import psutil
 import pytest
 
-from course import gradebook, outcomes, release
+from course import gradebook, kernel_sandbox, outcomes, release
 from course import notebooks as nbs
 from course.chapters import ROOT
 from course.sandbox import landlock_abi
@@ -56,10 +56,12 @@ def graded_corpus(tmp_path_factory) -> dict:
     root = _new_corpus_course(tmp_path_factory.mktemp("corpus") / "course")
     before = {"submitted": _tree_digest(root / "submitted"),
               "source": _tree_digest(root / "source")}
+    running = _grading_processes(root)
     result = course_cli(root, "autograde", "--workers", "2", env=corpus.LIMITS, timeout=3000)
     assert result.returncode == 0, result.stderr[-3000:]
+    time.sleep(1)
     return {"root": root, "points": gradebook.automatic_points(root), "before": before,
-            "stdout": result.stdout}
+            "stdout": result.stdout, "left_running": _grading_processes(root) - running}
 
 
 def _evidence(root: Path, student: str) -> str:
@@ -74,15 +76,18 @@ def _evidence(root: Path, student: str) -> str:
     return "\n".join(said)
 
 
-def _skip_without_landlock(attack: corpus.Attack) -> None:
-    if attack.needs == "landlock" and landlock_abi() < 6:
-        pytest.skip("this defence needs Linux Landlock ABI 6 or later")
+def _skip_without_defence(attack: corpus.Attack) -> None:
+    sandbox = kernel_sandbox.mechanism()
+    if attack.needs == "bubblewrap" and sandbox != "bubblewrap":
+        pytest.skip("this defence needs bubblewrap")
+    if attack.needs == "landlock" and sandbox != "bubblewrap" and landlock_abi() < 6:
+        pytest.skip("this defence needs bubblewrap or Linux Landlock ABI 6 or later")
 
 
 @pytest.mark.parametrize("name", sorted(ATTACKS))
 def test_attack_earns_no_unearned_point_and_says_why(graded_corpus, name):
     attack, root = ATTACKS[name], graded_corpus["root"]
-    _skip_without_landlock(attack)
+    _skip_without_defence(attack)
     earned = graded_corpus["points"].get(name)
     assert earned is not None, f"{name} has no grade: the submission was lost"
     assert earned <= attack.honest, f"{name} earned {earned}; honest content earns {attack.honest}"
@@ -108,6 +113,11 @@ def test_no_submission_or_source_file_was_changed(graded_corpus):
     assert _tree_digest(root / "source") == graded_corpus["before"]["source"]
 
 
+def test_nothing_escaped_the_sandbox_or_outlived_grading(graded_corpus):
+    assert not (graded_corpus["root"] / corpus.ESCAPE_MARKER).exists()
+    assert graded_corpus["left_running"] == set()
+
+
 def test_every_submission_has_one_gradebook_entry_and_an_outcome(graded_corpus):
     root = graded_corpus["root"]
     students = {p.name for p in (root / "submitted").iterdir()}
@@ -131,7 +141,7 @@ def test_report_lists_notes_and_flags_for_the_instructor(graded_corpus):
     result = course_cli(root, "report")
     assert result.returncode == 0, result.stderr[-2000:]
     html = (root / "reports" / "report.html").read_text()
-    assert "patch_during_test" in html and "voided" in html
+    assert "skip_tag" in html and "the tags were ignored" in html
     assert "replaces builtins.abs" in html
 
 

@@ -229,6 +229,22 @@ def gradients(func: Callable, *args: Any) -> tuple[Any, list]:
     return value, [None if grad is None else np.asarray(grad) for grad in grads]
 
 
+def functional_model(build: Callable, input_shape: tuple, *args: Any) -> Any:
+    """``keras.Model(inputs, build(inputs, *args))`` with ``inputs = keras.Input(input_shape)``:
+    a model made of a block written with the Keras functional API (``build`` takes a Keras
+    tensor and returns one).
+
+    When the grader runs the tests, the model is built in the student's kernel, where the
+    student's function is, and comes back by value."""
+    remote = getattr(build, "__course_functional__", None)
+    if remote is not None:
+        return remote(input_shape, *args)
+    import keras
+
+    inputs = keras.Input(tuple(input_shape))
+    return keras.Model(inputs, build(inputs, *args))
+
+
 # ----------------------------------------------------------------------------- tables of cases
 
 
