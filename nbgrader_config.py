@@ -31,27 +31,26 @@ c.Execute.startup_timeout = 120
 # TensorFlow and Python warnings go to stderr, and nbgrader gives zero points to a graded
 # cell with stderr output. Drop stderr outputs made only of such warnings. Errors raised by
 # a test are error outputs, not stderr, so this cannot turn a failing test into a pass.
+from course.nbgrader_cli import STDERR_WARNINGS  # noqa: E402
+
 c.IgnorePattern.enabled = True
-c.IgnorePattern.pattern = os.environ.get(
-    "COURSE_STDERR_IGNORE",
-    r"(?m)^(\S+: \w*Warning: |WARNING: |W\d{4} |I\d{4} |E\d{4} |\d{4}-\d\d-\d\d \d\d:\d\d:\d\d"
-    r"\.\d+: [IWE] |WARNING:tensorflow|WARNING:absl|  warnings\.warn\()",
-)
+c.IgnorePattern.pattern = os.environ.get("COURSE_STDERR_IGNORE", STDERR_WARNINGS)
 
 c.LimitOutput.max_lines = 1000
 c.LimitOutput.max_traceback = 100
 
 # Autograde: untrusted submissions. The notebook is first rebuilt on the released structure
-# (deleted, edited, moved or duplicated cells repaired, code scanned), then run by a guarded
-# executor: sandboxed kernel, memory/output limits enforced from outside, and a guard that
-# restores what student code patched before each test. See course/guarded_execute.py.
+# (deleted, edited, moved or duplicated cells repaired, code scanned), then run by two
+# kernels: the student's, sandboxed (bubblewrap, else Landlock) with memory/disk/output
+# limits enforced from outside, runs the answers; a judge kernel that never runs student
+# code runs the tests and calls the student's functions by value. See course/judged_execute.py.
 from nbconvert.preprocessors import ClearMetadataPreprocessor  # noqa: E402
 from nbgrader.preprocessors import (  # noqa: E402
     AssignLatePenalties, CheckCellMetadata, ClearOutput, DeduplicateIds, IgnorePattern,
     LimitOutput, OverwriteCells, OverwriteKernelspec, SaveAutoGrades,
 )
 
-from course.guarded_execute import GuardedExecute  # noqa: E402
+from course.judged_execute import JudgedExecute  # noqa: E402
 from course.structure import RestoreStructure  # noqa: E402
 
 c.Autograde.sanitize_preprocessors = [
@@ -59,13 +58,13 @@ c.Autograde.sanitize_preprocessors = [
     CheckCellMetadata,
 ]
 c.Autograde.autograde_preprocessors = [
-    GuardedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
+    JudgedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
     AssignLatePenalties, CheckCellMetadata,
 ]
-c.GuardedExecute.memory_limit_mb = int(os.environ.get("COURSE_MEMORY_LIMIT_MB", "4096"))
-c.GuardedExecute.output_limit_kb = int(os.environ.get("COURSE_OUTPUT_LIMIT_KB", "256"))
-c.GuardedExecute.file_size_limit_mb = int(os.environ.get("COURSE_FILE_SIZE_LIMIT_MB", "256"))
-c.GuardedExecute.disk_limit_mb = int(os.environ.get("COURSE_DISK_LIMIT_MB", "1024"))
+c.JudgedExecute.memory_limit_mb = int(os.environ.get("COURSE_MEMORY_LIMIT_MB", "4096"))
+c.JudgedExecute.output_limit_kb = int(os.environ.get("COURSE_OUTPUT_LIMIT_KB", "256"))
+c.JudgedExecute.file_size_limit_mb = int(os.environ.get("COURSE_FILE_SIZE_LIMIT_MB", "256"))
+c.JudgedExecute.disk_limit_mb = int(os.environ.get("COURSE_DISK_LIMIT_MB", "1024"))
 
 # Feedback: hidden tests and the tracebacks that quote them are removed before rendering.
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402

@@ -9,6 +9,13 @@ from pathlib import Path
 
 from course.chapters import ROOT, CourseError
 
+# stderr lines made only of TensorFlow/Python warnings (nbgrader's IgnorePattern drops them,
+# else a test cell whose code makes Keras warn gets zero points)
+STDERR_WARNINGS = (
+    r"(?m)^(\S+: \w*Warning: |WARNING: |W\d{4} |I\d{4} |E\d{4} |\d{4}-\d\d-\d\d \d\d:\d\d:\d\d"
+    r"\.\d+: [IWE] |WARNING:tensorflow|WARNING:absl|  warnings\.warn\()"
+)
+
 
 def kernel_environment(threads: int | None = 1) -> dict[str, str]:
     """Environment for processes that start notebook kernels.

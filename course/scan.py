@@ -27,7 +27,6 @@ SUSPICIOUS_MODULES = {
 }
 SUSPICIOUS_NAMES = {
     "__builtins__": "uses __builtins__", "__import__": "uses __import__",
-    "__course_guard__": "touches the grading guard",
     "__course_judge__": "touches the grader's judge", "get_ipython": "uses get_ipython()",
     "globals": "uses globals()", "exec": "uses exec()", "eval": "uses eval()",
     "compile": "uses compile()", "setattr": "uses setattr()", "delattr": "uses delattr()",

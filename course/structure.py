@@ -7,8 +7,7 @@ It rebuilds the notebook from the released assignment, cell by cell:
 - locked cells (setup, tests) come from the release wherever the student's copy was
   deleted, retyped, edited or duplicated (nbgrader then puts the hidden tests back);
 - the student's other cells (lesson text, examples, cells they added) stay right after the
-  graded cell they followed, but no code goes before the setup cell, so no student code
-  runs before the grading guard is installed;
+  graded cell they followed, but no code goes before the setup cell;
 - everything comes in the assignment's order, so a moved answer still runs before its test.
 
 Structure and metadata come from the release, never from the student: a student can edit

@@ -170,12 +170,6 @@ _FAKE_CHECKS = """class checks:
         pass
     check_choice_format = assert_choice = assert_close"""
 
-_FAKE_GUARD = """import builtins
-class FakeGuard:
-    def restore(self, nonce):
-        return [nonce]
-builtins.__course_guard__ = FakeGuard()"""
-
 _VANDAL = """victim = {victim!r}
 for path, text in ((victim, "{{}}"), ({source!r} + ".evil", "x")):
     with open(path, "w") as handle:
@@ -408,8 +402,6 @@ def attacks(corpus_root: Path) -> list[Attack]:
                                      "lambda *a, **k: None", c.wrong("double")), exact=True),
         Attack("ast_transformer", "code transformer erasing the tests", 3, "code transformers",
                lambda c: c.add_after("answer_half", _AST_ERASER, c.wrong("half")), exact=True),
-        Attack("fake_guard", "the grading guard replaced by a fake", 2, "guard",
-               lambda c: c.add_after("setup", _FAKE_GUARD, c.wrong("double"))),
         Attack("read_source", "reads the instructor's source notebook", 3, "open()",
                lambda c: c.answer("answer_answer", _STEAL_ANSWER.format(
                    reader=f"open({str(source)!r}).read()")), exact=True, needs="landlock"),
@@ -446,8 +438,8 @@ def attacks(corpus_root: Path) -> list[Attack]:
                lambda c: c.add_after("answer_half", _RUN_CELL_HOOKS, c.wrong("half")),
                exact=True),
         Attack("forged_judge", "the judge's module and names forged in the kernel", 2,
-               "touches the grader's judge", lambda c: c.add_after("setup", _FORGED_JUDGE, c.wrong("double")),
-               exact=True),
+               "touches the grader's judge",
+               lambda c: c.add_after("setup", _FORGED_JUDGE, c.wrong("double")), exact=True),
         Attack("skip_tag", "test cell tagged skip-execution", 2, "tags were ignored",
                lambda c: _tagged_skip(c.wrong("double")), exact=True),
         Attack("startup_file", "IPython startup file written, then the kernel exits", 3,

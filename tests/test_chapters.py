@@ -89,7 +89,7 @@ def test_demo_reference_full_blank_zero_mistakes_between(demo_course, chapter):
     assert top > 0 and score == top, f"reference earned {score} of {top}"
     assert points[("blank", chapter)][0] == 0.0
     assert 0.0 < points[("mistakes", chapter)][0] < top
-    for student in ("reference", "blank", "mistakes"):  # the guard raised no false alarm
+    for student in ("reference", "blank", "mistakes"):  # the grader raised no false alarm
         outcome = outcomes.load(chapter, student, demo_course[0])
         assert outcome.notes == [] and outcome.flags == [], (student, outcome.notes, outcome.flags)
 

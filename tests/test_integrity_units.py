@@ -1,18 +1,16 @@
 """The integrity building blocks without a kernel: structure repair, static scan, grading
-notes, the sandbox launcher and the in-kernel guard (exercised in this process)."""
+notes and the sandbox launcher (exercised in this process)."""
 
 from __future__ import annotations
 
-import builtins
 import copy
 import subprocess
 import sys
 
 import nbformat
-import numpy as np
 import pytest
 
-from course import grading_notes, kernel_guard, scan, structure
+from course import grading_notes, scan, structure
 from course import notebooks as nbs
 from course.chapters import ROOT, CourseError
 from course.sandbox import landlock_abi
@@ -254,38 +252,6 @@ def test_course_secret_is_git_ignored():
     result = subprocess.run(["git", "check-ignore", "-q", grading_notes.SECRET_NAME],
                             cwd=ROOT, capture_output=True)
     assert result.returncode == 0
-
-
-def test_guard_restores_patched_builtins_modules_and_names():
-    namespace = {"np": np, "limit": 3}
-    guard = kernel_guard._Guard(frozenset({"builtins", "numpy"}), namespace, None)
-    guard.protect_names(["np", "limit"])
-    original_abs, original_any = builtins.abs, np.any
-    try:
-        builtins.abs = lambda value: 0
-        np.any = lambda *a, **k: False
-        namespace["np"] = None
-        answer = guard.restore("n")
-        assert answer[:3] == ["n", id(guard), id(kernel_guard._Guard)]
-        assert {"builtins.abs", "numpy.any", "name np"} <= set(answer[3:])
-        assert builtins.abs is original_abs and np.any is original_any
-        assert namespace["np"] is np
-        assert guard.restore("m")[3:] == []
-    finally:
-        builtins.abs, np.any = original_abs, original_any
-
-
-def test_guard_notices_replaced_function_code():
-    def target(x):
-        return x
-    namespace = {"target": target}
-    guard = kernel_guard._Guard(frozenset(), namespace, None)
-    guard._entries.append(("target", namespace, "target", target,
-                           kernel_guard._function_state(target)))
-    original = target.__code__
-    target.__code__ = (lambda x: 0).__code__
-    assert "target (code)" in guard.restore("n")
-    assert target.__code__ is original
 
 
 @pytest.mark.skipif(landlock_abi() < 1, reason="needs Linux Landlock")

@@ -31,23 +31,14 @@ sys.path.insert(0, str(ROOT))
 
 from course import gradebook, outcomes, release  # noqa: E402
 from course import notebooks as nbs  # noqa: E402
+from course.bench import STOCK_CONFIG  # noqa: E402
+from course.nbgrader_cli import STDERR_WARNINGS  # noqa: E402
 from tests import attack_corpus as corpus  # noqa: E402
 from tests.conftest import make_course  # noqa: E402
 
 CH = corpus.CH
 STOCK_WALL_SECONDS = 300
 STOCK_MEMORY_MB = 6144
-
-STOCK_CONFIG = """c = get_config()
-import os
-ROOT = os.path.dirname(os.path.abspath(__file__))
-c.CourseDirectory.course_id = "deep-learning"
-c.CourseDirectory.root = ROOT
-c.CourseDirectory.db_url = "sqlite:///" + os.path.join(ROOT, "gradebook.db")
-c.Execute.timeout = {timeout}
-c.IgnorePattern.enabled = True
-"""
-
 
 def build(root: Path) -> list[corpus.Attack]:
     make_course(root, corpus.attack_notebook())
@@ -111,9 +102,8 @@ def digest(folder: Path) -> dict[str, bytes]:
 
 
 def run_stock(root: Path, students: list[str]) -> dict[str, str]:
-    (root / "nbgrader_config.py").write_text(
-        STOCK_CONFIG.format(timeout=corpus.LIMITS["COURSE_CELL_TIMEOUT"]))
-    env = {**os.environ, "PYTHONPATH": str(ROOT),
+    (root / "nbgrader_config.py").write_text(STOCK_CONFIG.format(pattern=STDERR_WARNINGS))
+    env = {**os.environ, **corpus.LIMITS, "PYTHONPATH": str(ROOT),
            "JUPYTER_RUNTIME_DIR": str(root.parent / "stock-runtime")}
     problems = {}
     for student in students:
