@@ -118,7 +118,8 @@ class TestScore:
     cell: str
     score: float
     max_score: float
-    automatic: bool
+    automatic: bool               # an autograder test (nbgrader: grade cell, no solution)
+    awaiting_manual: bool = False  # a manually graded cell nobody has graded yet
 
 
 def scores(root: Path = ROOT) -> list[TestScore]:
@@ -130,12 +131,15 @@ def scores(root: Path = ROOT) -> list[TestScore]:
         for assignment in gb.assignments:
             for submission in assignment.submissions:
                 for notebook in submission.notebooks:
+                    answers = {cell.name for cell in notebook.notebook.solution_cells}
                     for grade in notebook.grades:
+                        automatic = grade.cell_type == "code" and grade.name not in answers
                         rows.append(TestScore(
                             student=submission.student.id, chapter=assignment.name,
                             cell=grade.name, score=float(grade.score or 0.0),
-                            max_score=float(grade.max_score or 0.0),
-                            automatic=grade.cell_type == "code",
+                            max_score=float(grade.max_score or 0.0), automatic=automatic,
+                            awaiting_manual=not automatic and bool(grade.needs_manual_grade)
+                            and grade.manual_score is None,
                         ))
     return rows
 

@@ -36,7 +36,7 @@ from nbformat import NotebookNode
 from nbgrader.preprocessors import Execute
 from traitlets import Integer
 
-from course import grading_notes, kernel_sandbox
+from course import grading_notes, kernel_sandbox, written_files
 from course import notebooks as nbs
 from course.judge import JudgeKernel, JudgeProgram, bind_code, install_code, used_names
 from course.watchdog import ResourceWatchdog
@@ -92,6 +92,9 @@ class JudgedExecute(Execute):
             if self._watchdog is not None:
                 self._watchdog.stop()
             run_sync(self._judge.stop)()
+            self._notes += written_files.keep(self._sandbox / "work", folder,
+                                              _graded_folder(self.config, resources),
+                                              self.file_size_limit_mb, self.disk_limit_mb)
             if self._sandbox.name.startswith("course-sandbox-"):
                 shutil.rmtree(self._sandbox, ignore_errors=True)
             resources["metadata"]["path"] = str(folder)
@@ -405,6 +408,18 @@ class JudgedExecute(Execute):
                 else str(number)
             return f"the kernel process was killed by signal {name}"
         return f"the kernel process exited (exit code {code})"
+
+
+def _graded_folder(config, resources: dict) -> Path | None:
+    """``autograded/<student>/<assignment>/`` of the notebook being graded (None outside
+    ``nbgrader autograde``)."""
+    ids = resources.get("nbgrader", {})
+    if not ids.get("student") or not ids.get("assignment"):
+        return None
+    course = config.CourseDirectory
+    root = Path(course.root or ".")
+    return root / (course.autograded_directory or "autograded") / ids["student"] / \
+        ids["assignment"]
 
 
 def _plain(info: dict) -> dict:

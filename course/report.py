@@ -23,20 +23,39 @@ from nbgrader.plugins.export import CsvExportPlugin  # noqa: E402
 from course import feedback, gradebook, outcomes  # noqa: E402
 from course.chapters import ROOT, CourseError  # noqa: E402
 
+COLUMNS = ["student", "chapter", "cell", "score", "max_score", "automatic", "awaiting_manual"]
+
 
 def score_frame(root: Path = ROOT) -> pd.DataFrame:
     """One row per graded cell per submission: student, chapter, cell, score, max_score,
-    automatic."""
+    automatic (an autograder test), awaiting_manual (a hand-graded cell not graded yet)."""
     rows = gradebook.scores(root)
-    return pd.DataFrame([r.__dict__ for r in rows],
-                        columns=["student", "chapter", "cell", "score", "max_score", "automatic"])
+    return pd.DataFrame([r.__dict__ for r in rows], columns=COLUMNS)
+
+
+def _table(frame: pd.DataFrame, text) -> pd.DataFrame:
+    """``text(points of one student and chapter)`` by student (rows) and chapter (columns)."""
+    if frame.empty:
+        return pd.DataFrame()
+    groups = frame.groupby(["student", "chapter"])
+    return groups.apply(text, include_groups=False).unstack("chapter").fillna("-")
 
 
 def automatic_scores(frame: pd.DataFrame) -> pd.DataFrame:
     """Automatic points by student (rows) and chapter (columns), as ``"score / max"``."""
-    auto = frame[frame.automatic].groupby(["student", "chapter"])[["score", "max_score"]].sum()
-    text = auto.apply(lambda r: f"{r.score:g} / {r.max_score:g}", axis=1)
-    return text.unstack("chapter").fillna("-")
+    return _table(frame[frame.automatic],
+                  lambda g: f"{g.score.sum():g} / {g.max_score.sum():g}")
+
+
+def manual_scores(frame: pd.DataFrame) -> pd.DataFrame:
+    """Hand-graded points by student and chapter: ``"score / max"``, with how many cells
+    still await grading."""
+    def text(group: pd.DataFrame) -> str:
+        waiting = int(group.awaiting_manual.sum())
+        graded = group[~group.awaiting_manual]
+        shown = f"{graded.score.sum():g} / {graded.max_score.sum():g}"
+        return shown + (f" ({waiting} awaiting manual grading)" if waiting else "")
+    return _table(frame[~frame.automatic], text)
 
 
 def pass_rates(frame: pd.DataFrame) -> pd.DataFrame:
@@ -64,6 +83,8 @@ def _figure_html(figure) -> str:
 
 
 def _distribution_plot(frame: pd.DataFrame) -> str:
+    if not frame.automatic.any():
+        return ""
     per_submission = frame[frame.automatic].groupby(["chapter", "student"])[
         ["score", "max_score"]].sum()
     percent = (100 * per_submission.score / per_submission.max_score).reset_index(name="pct")
@@ -138,7 +159,10 @@ def write_html(frame: pd.DataFrame, root: Path = ROOT) -> Path:
              "<style>body{font-family:sans-serif;margin:2em} table{border-collapse:collapse}"
              "td,th{border:1px solid #ccc;padding:3px 8px}</style></head><body>",
              "<h1>Grades</h1><h2>Automatic points by student and chapter</h2>",
-             automatic_scores(frame).to_html(escape=True), _distribution_plot(frame)]
+             _html(automatic_scores(frame), "No automatically graded cells."),
+             _distribution_plot(frame),
+             "<h2>Manually graded points by student and chapter</h2>",
+             _html(manual_scores(frame), "No manually graded cells.")]
     parts += _withheld_section(feedback.load_withheld(root))
     parts += _remarks_section(problems)
     parts.append("<h2>Per-test pass rates</h2>")
@@ -146,6 +170,10 @@ def write_html(frame: pd.DataFrame, root: Path = ROOT) -> Path:
     parts.append("</body></html>")
     target.write_text("\n".join(parts))
     return target
+
+
+def _html(table: pd.DataFrame, empty: str) -> str:
+    return table.to_html(escape=True) if not table.empty else f"<p>{empty}</p>"
 
 
 def report(root: Path = ROOT) -> tuple[Path, Path]:

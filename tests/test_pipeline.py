@@ -216,3 +216,61 @@ def test_cli_release_check_detects_stale_release(tiny_course):
     nbs.write(nb, path)
     result = course_cli(tiny_course, "release", "--check")
     assert result.returncode == 1 and "out of date for 01_ann_basics" in result.stderr
+
+
+def _manual_code_answer():
+    """A code answer graded by hand (nbgrader: solution and grade cell, no test)."""
+    cell = nbgrader_cell("answer", "### BEGIN SOLUTION\nreason = 'linear'\n### END SOLUTION",
+                         "manual_reason")
+    cell.metadata["nbgrader"].update(grade=True, points=3)
+    return cell
+
+
+WRITES_FILES = """import os
+with open('side-effect.txt', 'w') as f:
+    f.write('written by the notebook')
+os.makedirs('figures', exist_ok=True)
+with open('figures/plot.txt', 'w') as f:
+    f.write('a figure')
+with open('copy.ipynb', 'w') as f:
+    f.write('{}')"""
+
+
+def test_files_a_submission_writes_are_kept_beside_the_graded_notebook(tmp_path):
+    nb = tiny_notebook([_manual_code_answer(), nbgrader_cell("code", WRITES_FILES)])
+    root = make_course(tmp_path / "course", nb)
+    release.release([CH], root)
+    submit(root, "writer", nbs.fill_answers(nbs.read(root / "release" / CH / f"{CH}.ipynb"), nb))
+    (root / "submitted" / "writer" / CH / "data.txt").write_text("handed in")
+    autograde.autograde([CH], root, workers=1)
+    graded = root / "autograded" / "writer" / CH
+    assert (graded / "side-effect.txt").read_text() == "written by the notebook"
+    assert (graded / "figures" / "plot.txt").read_text() == "a figure"
+    assert (graded / "data.txt").read_text() == "handed in"
+    assert not (graded / "copy.ipynb").exists()
+    notes = " ".join(outcomes.load(CH, "writer", root).notes)
+    assert "kept beside the graded notebook: figures/plot.txt, side-effect.txt" in notes
+    assert "not kept: copy.ipynb (a notebook)" in notes
+    # the hand-graded code answer is not counted as automatic and awaits grading
+    rows = {s.cell: s for s in gradebook.scores(root)}
+    assert rows["test_double"].automatic and not rows["manual_reason"].automatic
+    assert rows["manual_reason"].awaiting_manual and not rows["test_double"].awaiting_manual
+    assert gradebook.automatic_points(root)["writer"] == 3.0
+
+
+def test_report_without_automatically_graded_cells(tmp_path):
+    nb = nbformat.v4.new_notebook(cells=[
+        nbgrader_cell("setup", "import numpy as np", "setup"), _manual_code_answer(),
+        nbgrader_cell("open", "Because doubling is linear.", "open_why", 1)])
+    nb.metadata["kernelspec"] = tiny_notebook().metadata["kernelspec"]
+    root = make_course(tmp_path / "course", nb)
+    release.release([CH], root)
+    submit(root, "student", nbs.fill_answers(nbs.read(root / "release" / CH / f"{CH}.ipynb"),
+                                             nb))
+    autograde.autograde([CH], root, workers=1)
+    result = course_cli(root, "report")
+    assert result.returncode == 0, result.stderr
+    assert (root / "reports" / "grades.csv").exists()
+    html = (root / "reports" / "report.html").read_text()
+    assert "No automatically graded cells." in html
+    assert "0 / 0 (2 awaiting manual grading)" in html
