@@ -1,14 +1,18 @@
-"""Mutants: plausible wrong answers that prove each graded test can fail.
+"""Mutants and variants: wrong answers every test must catch, right ones it must accept.
 
 A chapter's mutants live in ``tests/mutants/<chapter>.py`` as a list ``MUTANTS`` of
 ``Mutant(name, description, find, replace)``: the answer cell that defines ``name`` gets
 ``find`` replaced by ``replace`` (``find`` must occur in the solution, so a mutant cannot
-silently stop applying when the solution changes).
+silently stop applying when the solution changes). Its *variants* live in
+``tests/variants/<chapter>.py`` as ``VARIANTS``, written the same way: correct answers by
+the docstring's contract in another idiom (loops instead of vectorised code, no
+``np.asarray`` where arrays are promised, Keras objects instead of strings, ...).
 
-``run_mutant_sweep`` executes a chapter's source notebook once, then for each mutant runs
-the mutated answer cell, the test cell of the mutated name and the original answer cell
-again, and reports which test cells still passed (a surviving mutant is a test that cannot
-fail). The demo's ``mistakes`` student is built from the same mutants.
+``run_mutant_sweep`` executes a chapter's source notebook once, then for each mutant and
+variant runs the changed answer cell, the test cell of its name and the original answer cell
+again, and reports which tests still passed: a surviving mutant is a test that cannot fail,
+a failing variant a test that takes points from a right answer. The demo's ``mistakes``
+student is built from the same mutants.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ import os
 import shutil
 import subprocess
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
@@ -40,18 +44,19 @@ class Mutant:
     replace: str
 
 
-def mutants_file(chapter: str, root: Path = ROOT) -> Path:
-    return root / "tests" / "mutants" / f"{chapter}.py"
+def mutants_file(chapter: str, root: Path = ROOT, kind: str = "mutants") -> Path:
+    return root / "tests" / kind / f"{chapter}.py"
 
 
-def load_mutants(chapter: str, root: Path = ROOT) -> list[Mutant]:
-    path = mutants_file(chapter, root)
+def load_mutants(chapter: str, root: Path = ROOT, kind: str = "mutants") -> list[Mutant]:
+    """The chapter's ``MUTANTS`` (``kind="mutants"``) or ``VARIANTS`` (``"variants"``)."""
+    path = mutants_file(chapter, root, kind)
     if not path.exists():
         return []
-    spec = importlib.util.spec_from_file_location(f"mutants_{chapter}", path)
+    spec = importlib.util.spec_from_file_location(f"{kind}_{chapter}", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return list(module.MUTANTS)
+    return list(getattr(module, kind.upper()))
 
 
 def mutated_source(nb: NotebookNode, mutant: Mutant) -> tuple[int, str]:
@@ -113,6 +118,8 @@ class SweepResult:
     survivors: list[Mutant]       # mutants whose test still passed
     killed: dict[str, str]        # mutant description -> first error of its test
     broken: dict[str, str]        # mutant description -> error of its answer cell itself
+    rejected: dict[str, str] = field(default_factory=dict)  # variant -> error it got
+    variants: int = 0             # variants run
 
 
 def run_mutant_sweep(chapter: str, root: Path = ROOT, timeout: int = 300) -> SweepResult:
@@ -120,7 +127,8 @@ def run_mutant_sweep(chapter: str, root: Path = ROOT, timeout: int = 300) -> Swe
     surviving."""
     nb = nbs.read(source_notebook(chapter, root))
     mutants = load_mutants(chapter, root)
-    sweep = build_sweep(nb, mutants)
+    variants = load_mutants(chapter, root, "variants")
+    sweep = build_sweep(nb, mutants + variants)
     os.environ.setdefault("COURSE_TF_THREADS", "1")
     with tempfile.TemporaryDirectory(prefix="course-sweep-") as tmp:
         workdir = Path(tmp) / chapter
@@ -134,14 +142,18 @@ def run_mutant_sweep(chapter: str, root: Path = ROOT, timeout: int = 300) -> Swe
         if cell.metadata.get("sweep") == "reference" for err in _errors(cell)
     ]
     cells = {c.metadata.get("sweep"): c for c in sweep.cells}
-    survivors, killed, broken = [], {}, {}
-    for number, mutant in enumerate(mutants):
+    survivors, killed, broken, rejected = [], {}, {}, {}
+    for number, mutant in enumerate(mutants + variants):
         answer_errors = _errors(cells[f"mutant-{number}-answer"])
         test_errors = _errors(cells[f"mutant-{number}-test"])
-        if answer_errors:
-            broken[f"{mutant.name}: {mutant.description}"] = answer_errors[0]
+        label = f"{mutant.name}: {mutant.description}"
+        if number >= len(mutants):
+            if answer_errors or test_errors:
+                rejected[label] = (answer_errors or test_errors)[0]
+        elif answer_errors:
+            broken[label] = answer_errors[0]
         elif test_errors:
-            killed[f"{mutant.name}: {mutant.description}"] = test_errors[0]
+            killed[label] = test_errors[0]
         else:
             survivors.append(mutant)
-    return SweepResult(reference_errors, survivors, killed, broken)
+    return SweepResult(reference_errors, survivors, killed, broken, rejected, len(variants))

@@ -50,13 +50,15 @@ def test_release_is_in_sync_with_source():
 
 @pytest.mark.slow
 @pytest.mark.parametrize("chapter", CHAPTER_LIST)
-def test_every_mutant_loses_its_points(chapter):
+def test_every_mutant_loses_and_every_variant_keeps_its_points(chapter):
     result = run_mutant_sweep(chapter)
     assert result.reference_errors == [], "the unmutated notebook has errors"
     assert result.broken == {}, "mutants whose own answer cell fails to run"
     survivors = [f"{m.name}: {m.description}" for m in result.survivors]
     assert survivors == [], "mutants that still pass their test"
     assert len(result.killed) == len(load_mutants(chapter))
+    assert result.rejected == {}, "variants (right answers) that lost points"
+    assert result.variants == len(load_mutants(chapter, kind="variants"))
 
 
 @pytest.fixture(scope="session")
