@@ -104,6 +104,9 @@ _KERAS_CLASS_MODULES = frozenset({
     "keras.constraints", "keras.activations", "keras.random",
 })
 _KERAS_MODEL_MODULE_PREFIX = "keras.src.models."
+# Operations a functional model records for ``x + y`` or ``keras.activations.relu(x)``:
+# Keras's own ``Operation`` classes defined in these modules (checked when rebuilt).
+_KERAS_OPERATION_MODULE_PREFIXES = ("keras.src.ops.", "keras.src.activations.")
 _KERAS_FUNCTION_MODULES = frozenset({
     "builtins", "keras.activations", "keras.losses", "keras.metrics",
 })
@@ -748,11 +751,28 @@ def _check_keras_class(config: dict) -> None:
         kind = "function"
     else:
         allowed = type(module) is str and registered in (None, name) and (
-            module in _KERAS_CLASS_MODULES or module.startswith(_KERAS_MODEL_MODULE_PREFIX))
+            module in _KERAS_CLASS_MODULES or module.startswith(_KERAS_MODEL_MODULE_PREFIX)
+            or _is_keras_operation(module, name))
         shown, kind = name, "layer class"
     if not allowed:
         raise CodecError(f"the model uses a {kind} {str(shown)[:80]} that cannot be rebuilt "
                          "safely; use Keras's built-in layers")
+
+
+def _is_keras_operation(module: str, name: str) -> bool:
+    """Is ``module.name`` one of Keras's own operations (``keras.src.ops.numpy.Add``)?"""
+    if not module.startswith(_KERAS_OPERATION_MODULE_PREFIXES):
+        return False
+    import importlib
+
+    from keras.src.ops.operation import Operation
+
+    try:
+        found = getattr(importlib.import_module(module), name, None)
+    except ImportError:
+        return False
+    return isinstance(found, type) and issubclass(found, Operation) \
+        and found.__module__ == module
 
 
 def _dict_store_type() -> type:

@@ -38,6 +38,14 @@ def test_graded_names_have_a_mutant_each(chapter):
     assert mutated - names == set(), f"mutants of unknown names: {mutated - names}"
 
 
+@pytest.mark.parametrize("chapter", CHAPTER_LIST)
+def test_graded_names_have_a_variant_each(chapter):
+    names = set(nbs.graded_names(nbs.read(source_notebook(chapter))))
+    varied = {v.name for v in load_mutants(chapter, kind="variants")}
+    assert names - varied == set(), f"graded names without a variant: {names - varied}"
+    assert varied - names == set(), f"variants of unknown names: {varied - names}"
+
+
 def test_chapters_are_known_and_in_order():
     assert CHAPTER_LIST == [c for c in CHAPTERS if c in CHAPTER_LIST]
     assert "01_ann_basics" in CHAPTER_LIST and "02_backprop" in CHAPTER_LIST

@@ -569,3 +569,21 @@ def test_keras_refresh_model_copies_weights_trainable_and_compile_state(keras):
     assert refresh(optimizer, _round_trip(moved)) and int(optimizer.iterations.numpy()) == 1
     models = {"m": target}
     assert refresh(models, {"m": fresh}) and models["m"] is target
+
+
+def test_functional_model_with_keras_operations_round_trips():
+    import keras
+
+    inputs = keras.Input((3,))
+    hidden = keras.layers.Dense(3)(inputs)
+    model = keras.Model(inputs, keras.activations.relu(inputs + hidden))  # ops, not layers
+    rebuilt = codec.decode(codec.encode(model))
+    x = np.random.default_rng(0).normal(size=(2, 3)).astype("float32")
+    np.testing.assert_allclose(rebuilt(x), model(x), rtol=1e-6)
+
+
+def test_keras_operation_names_outside_keras_ops_are_refused():
+    with pytest.raises(codec.CodecError):
+        codec._check_keras_class({"class_name": "import_module", "module": "keras.src.ops.numpy"})
+    with pytest.raises(codec.CodecError):
+        codec._check_keras_class({"class_name": "Popen", "module": "subprocess"})
