@@ -103,10 +103,16 @@ def digest(folder: Path) -> dict[str, bytes]:
 
 def run_stock(root: Path, students: list[str]) -> dict[str, str]:
     (root / "nbgrader_config.py").write_text(STOCK_CONFIG.format(pattern=STDERR_WARNINGS))
-    env = {**os.environ, **corpus.LIMITS, "PYTHONPATH": str(ROOT),
-           "JUPYTER_RUNTIME_DIR": str(root.parent / "stock-runtime")}
     problems = {}
     for student in students:
+        # Stock kernels run the attacks unconfined: each gets a throwaway home, so that an
+        # IPython startup file or a config an attack writes cannot reach this machine's
+        # other kernels (it would, with the real home).
+        home = root.parent / "stock-home" / student
+        home.mkdir(parents=True, exist_ok=True)
+        env = {**os.environ, **corpus.LIMITS, "PYTHONPATH": str(ROOT), "HOME": str(home),
+               "IPYTHONDIR": str(home / ".ipython"),
+               "JUPYTER_RUNTIME_DIR": str(root.parent / "stock-runtime")}
         before = digest(root / "submitted")
         problems[student] = stock_grade(root, student, env)
         changed = sorted({path.split("/")[0] for path, data in digest(root / "submitted").items()
