@@ -115,6 +115,9 @@ def _submission_lock(job: Job, root: Path):
         yield
 
 
+GRADER_CRASHED = "grading failed"  # how a reason starts when nbgrader itself exited with an error
+
+
 def grade_one(job: Job, root: Path = ROOT, timeout: float = SUBMISSION_TIMEOUT,
               force: bool = True) -> outcomes.Outcome:
     """Grade one submission in a worker process and record its outcome (unless ``force`` is
@@ -134,6 +137,10 @@ def _grade(job: Job, root: Path, timeout: float) -> outcomes.Outcome:
     reason = precheck(job)
     status = "failed"
     if not reason:
+        status, reason = _run_worker(job, root, timeout)
+    if status == "failed" and reason.startswith(GRADER_CRASHED):
+        # The grader itself failed (a kernel that did not start on a loaded machine, ...),
+        # not the submission: one more try before the submission gets zero for it.
         status, reason = _run_worker(job, root, timeout)
     notes = {"notes": [], "flags": []}
     if status == "graded":
@@ -170,7 +177,7 @@ def _run_worker(job: Job, root: Path, timeout: float) -> tuple[str, str]:
         log.seek(0)
         text = log.read()
     if worker.returncode != 0:
-        return "failed", f"grading failed: {last_error_line(text)}"
+        return "failed", f"{GRADER_CRASHED}: {last_error_line(text)}"
     return "graded", ""
 
 

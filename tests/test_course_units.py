@@ -91,3 +91,24 @@ def test_mistakes_mutate_every_other_graded_name():
                                     mutants.Mutant("double", "b", "2 * x", "x"),
                                     mutants.Mutant("ANSWER", "c", "{'b'}", "{'a'}")])
     assert [m.description for m in chosen] == ["a"]
+
+
+def test_a_grader_crash_is_retried_once_before_the_submission_scores_zero(tmp_path,
+                                                                         monkeypatch):
+    from course import autograde
+
+    root = make_course(tmp_path / "course")
+    folder = root / "submitted" / "alice" / "01_ann_basics"
+    folder.mkdir(parents=True)
+    nbformat.write(tiny_notebook(), str(folder / "01_ann_basics.ipynb"))
+    attempts = []
+
+    def crashing_worker(job, root, timeout):
+        attempts.append(job.student)
+        return "failed", f"{autograde.GRADER_CRASHED}: RuntimeError: Kernel didn't respond"
+
+    monkeypatch.setattr(autograde, "_run_worker", crashing_worker)
+    monkeypatch.setattr(autograde.gradebook, "record_ungradable", lambda *args: None)
+    outcome = autograde._grade(autograde.Job("01_ann_basics", "alice", folder), root, 60)
+    assert attempts == ["alice", "alice"]
+    assert outcome.status == "failed" and "Kernel didn't respond" in outcome.reason
