@@ -31,6 +31,7 @@ import psutil
 
 from course import gradebook, grading_notes, outcomes, release
 from course.chapters import ROOT, CourseError, source_notebook
+from course.forkserver import ForkServer, ForkServerError
 from course.nbgrader_cli import kernel_environment, last_error_line, nbgrader_command
 from course.notebooks import read as read_notebook
 from course.progress import progress
@@ -119,29 +120,30 @@ GRADER_CRASHED = "grading failed"  # how a reason starts when nbgrader itself ex
 
 
 def grade_one(job: Job, root: Path = ROOT, timeout: float = SUBMISSION_TIMEOUT,
-              force: bool = True) -> outcomes.Outcome:
+              force: bool = True, server: ForkServer | None = None) -> outcomes.Outcome:
     """Grade one submission in a worker process and record its outcome (unless ``force`` is
     off and another run graded these same files meanwhile)."""
     with _submission_lock(job, root):
         if not force and _already_graded(job, root):
             return outcomes.load(job.chapter, job.student, root)
         outcomes.discard(job.chapter, job.student, root)
-        outcome = _grade(job, root, timeout)
+        outcome = _grade(job, root, timeout, server)
         outcomes.save(outcome, root)
         return outcome
 
 
-def _grade(job: Job, root: Path, timeout: float) -> outcomes.Outcome:
+def _grade(job: Job, root: Path, timeout: float,
+           server: ForkServer | None = None) -> outcomes.Outcome:
     start = time.perf_counter()
     files_fingerprint = outcomes.fingerprint(job.folder, source_notebook(job.chapter, root))
     reason = precheck(job)
     status = "failed"
     if not reason:
-        status, reason = _run_worker(job, root, timeout)
+        status, reason = _run_worker(job, root, timeout, server)
     if status == "failed" and reason.startswith(GRADER_CRASHED):
         # The grader itself failed (a kernel that did not start on a loaded machine, ...),
         # not the submission: one more try before the submission gets zero for it.
-        status, reason = _run_worker(job, root, timeout)
+        status, reason = _run_worker(job, root, timeout, server)
     notes = {"notes": [], "flags": []}
     if status == "graded":
         notes = grading_notes.read(read_notebook(
@@ -156,17 +158,17 @@ def _grade(job: Job, root: Path, timeout: float) -> outcomes.Outcome:
     )
 
 
-def _run_worker(job: Job, root: Path, timeout: float) -> tuple[str, str]:
-    """``(status, reason)`` of nbgrader's autograde of ``job`` run in a worker process.
+def _run_worker(job: Job, root: Path, timeout: float,
+                server: ForkServer | None = None) -> tuple[str, str]:
+    """``(status, reason)`` of nbgrader's autograde of ``job`` run in a worker process
+    (forked by ``server`` when there is one, else a new Python).
 
     The worker's output goes to a file, not a pipe: a process left behind by a submission
     can hold no pipe open, so waiting for the worker is bounded by ``timeout``."""
-    command = nbgrader_command(
-        ["autograde", job.chapter, "--student", job.student, "--force", "--log-level=WARN"], root)
-    with tempfile.TemporaryFile(mode="w+") as log:
-        worker = subprocess.Popen(command, cwd=root, env=kernel_environment(threads=1),
-                                  stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-                                  start_new_session=True)
+    args = [str(root), "autograde", job.chapter, "--student", job.student, "--force",
+            "--log-level=WARN"]
+    with tempfile.NamedTemporaryFile(mode="w+", prefix="course-worker-", suffix=".log") as log:
+        worker = _start_worker(args, log, root, server)
         try:
             worker.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
@@ -179,6 +181,30 @@ def _run_worker(job: Job, root: Path, timeout: float) -> tuple[str, str]:
     if worker.returncode != 0:
         return "failed", f"{GRADER_CRASHED}: {last_error_line(text)}"
     return "graded", ""
+
+
+def _start_worker(args: list[str], log, root: Path, server: ForkServer | None):
+    if server is not None:
+        try:
+            return server.start(args, log.name)
+        except ForkServerError:  # the server died: grading goes on without it
+            pass
+    return subprocess.Popen(nbgrader_command(args[1:], root), cwd=root,
+                            env=kernel_environment(threads=1), stdin=subprocess.DEVNULL,
+                            stdout=log, stderr=log, start_new_session=True)
+
+
+@contextmanager
+def _fork_server(root: Path):
+    """A fork server for the run's workers, or None where it cannot start (workers are then
+    started as new processes: slower, same grades)."""
+    try:
+        server = ForkServer(root, kernel_environment(threads=1))
+    except ForkServerError:
+        yield None
+        return
+    with server:
+        yield server
 
 
 def _already_graded(job: Job, root: Path) -> bool:
@@ -208,9 +234,10 @@ def autograde(chapters: list[str], root: Path = ROOT, workers: int = 2, force: b
             results[job] = outcomes.load(job.chapter, job.student, root)
         else:
             todo.append(job)
-    with ThreadPoolExecutor(max_workers=workers) as pool, \
+    with _fork_server(root) as server, ThreadPoolExecutor(max_workers=workers) as pool, \
             progress(len(todo), f"autograding ({workers} workers)") as bar:
-        futures = {pool.submit(grade_one, job, root, force=force): job for job in todo}
+        futures = {pool.submit(grade_one, job, root, force=force, server=server): job
+                   for job in todo}
         for future in as_completed(futures):
             results[futures[future]] = future.result()
             bar.update(1)

@@ -6,7 +6,8 @@
    folder, the cell timeout and ``IgnorePattern``; one process, one submission after
    another), ``course autograde --workers 1`` and ``--workers 2``, in a scratch copy of the
    course (the real gradebook is not touched), and whether all three gave the same grades.
-3. The fixed cost per submission: ``course autograde --workers 1`` on one blank submission.
+3. The fixed cost per submission: ``course autograde --workers 1`` on blank submissions (a
+   run of one, and what each further one adds).
 """
 
 from __future__ import annotations
@@ -117,15 +118,22 @@ def time_autograde(chapter: str, submissions: int, root: Path = ROOT) -> list[tu
     return runs
 
 
-def fixed_cost(chapter: str, root: Path = ROOT) -> float:
-    """Seconds ``course autograde`` spends on one blank submission (kernels, imports,
-    bookkeeping: what every submission pays whatever it contains)."""
-    scratch = scratch_course(chapter, 2, root)
-    shutil.rmtree(scratch / "submitted" / "student01")
-    _fresh_gradebook(scratch, chapter)
-    start = time.perf_counter()
-    autograde.autograde([chapter], scratch, workers=1, force=True)
-    return time.perf_counter() - start
+def fixed_cost(chapter: str, root: Path = ROOT, blanks: int = 4) -> tuple[float, float]:
+    """What every submission pays whatever it contains (kernels, imports, bookkeeping), from
+    ``course autograde --workers 1`` on blank submissions: ``(seconds for a run of one,
+    seconds each further one adds)``. The first figure includes starting the run (the fork
+    server's imports); the second is the per-submission cost in a class-sized run."""
+    scratch = scratch_course(chapter, 2 * blanks, root)
+    students = sorted(p.name for p in (scratch / "submitted").iterdir())
+    for reference in students[::2]:
+        shutil.rmtree(scratch / "submitted" / reference)
+    seconds = []
+    for chosen in (students[1:2], students[1::2]):
+        _fresh_gradebook(scratch, chapter)
+        start = time.perf_counter()
+        autograde.autograde([chapter], scratch, workers=1, force=True, students=chosen)
+        seconds.append(time.perf_counter() - start)
+    return seconds[0], (seconds[1] - seconds[0]) / (blanks - 1)
 
 
 def bench(chapters: list[str], submissions: int = 8, root: Path = ROOT) -> None:
@@ -150,5 +158,6 @@ def bench(chapters: list[str], submissions: int = 8, root: Path = ROOT) -> None:
         table.add_row(label, f"{value:.1f}", f"{baseline / value:.2f}x",
                       "yes" if grades == runs[0][2] else "NO")
     console.print(table)
-    console.print(f"fixed cost per submission (one blank {chapter}, --workers 1): "
-                  f"{fixed_cost(chapter, root):.1f} s")
+    alone, each = fixed_cost(chapter, root)
+    console.print(f"fixed cost (blank {chapter}, --workers 1): a run of one submission "
+                  f"{alone:.1f} s; each further submission {each:.1f} s")

@@ -18,10 +18,10 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import ensure_async
 
 from course import notebooks as nbs
+from course.forked_kernel import ForkedKernelManager
 
 
 def _tree(source: str):
@@ -223,7 +223,7 @@ class JudgeKernel:
                         ignore=shutil.ignore_patterns("*.ipynb", ".ipynb_checkpoints"))
         home = self.folder / "home"
         home.mkdir()
-        self.km = AsyncKernelManager(kernel_name="python3")
+        self.km = ForkedKernelManager(kernel_name="python3")
         self.environment = {**environment, "HOME": str(home), "MPLBACKEND": "Agg",
                             "JUPYTER_RUNTIME_DIR": str(self.folder)}
         self.work = work

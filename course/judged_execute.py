@@ -65,6 +65,9 @@ class JudgedExecute(Execute):
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("kernel_manager_class", kernel_sandbox.SandboxedKernelManager)
+        # Killed at the end, not asked to exit: a TensorFlow kernel takes about a second to
+        # exit, and nothing it would still do (its files are what it wrote) counts.
+        kwargs.setdefault("shutdown_kernel", "immediate")
         super().__init__(*args, **kwargs)
 
     # -- the run as a whole ----------------------------------------------------------------

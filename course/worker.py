@@ -13,10 +13,14 @@ import os
 import sys
 from pathlib import Path
 
+from course import forked_kernel
 from course.sandbox import die_with_parent
 
 
-def main(argv: list[str]) -> int:
+def main(argv: list[str], fork_judge: bool = False) -> int:
+    """Run nbgrader with ``argv`` = ``[ROOT, *nbgrader arguments]``; with ``fork_judge`` (a
+    worker forked by ``course.forkserver``, TensorFlow imported), an autograde's judge kernel
+    is forked from this process (``course.forked_kernel``)."""
     root, nbgrader_args = Path(argv[0]), argv[1:]
     parent = os.getppid()
     die_with_parent()
@@ -25,6 +29,8 @@ def main(argv: list[str]) -> int:
     os.chdir(root)
     from course.gradebook import install_lock
 
+    if fork_judge and nbgrader_args[:1] == ["autograde"]:
+        forked_kernel.reserve()  # before nbgrader starts any thread
     install_lock(root)
     from nbgrader.apps.nbgraderapp import NbGraderApp
 
@@ -32,6 +38,8 @@ def main(argv: list[str]) -> int:
         NbGraderApp.launch_instance(argv=nbgrader_args)
     except SystemExit as stop:
         return stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 1)
+    finally:
+        forked_kernel.release()
     return 0
 
 

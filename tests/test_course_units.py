@@ -103,7 +103,7 @@ def test_a_grader_crash_is_retried_once_before_the_submission_scores_zero(tmp_pa
     nbformat.write(tiny_notebook(), str(folder / "01_ann_basics.ipynb"))
     attempts = []
 
-    def crashing_worker(job, root, timeout):
+    def crashing_worker(job, root, timeout, server=None):
         attempts.append(job.student)
         return "failed", f"{autograde.GRADER_CRASHED}: RuntimeError: Kernel didn't respond"
 
