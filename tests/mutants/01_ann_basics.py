@@ -36,6 +36,8 @@ MUTANTS = [
            "float(np.mean(losses))", "float(np.sum(losses))"),
     Mutant("binary_cross_entropy", "mean over the first axis only",
            "float(np.mean(losses))", "np.mean(losses, axis=0)"),
+    Mutant("binary_cross_entropy", "clips at 1e-15 instead of the contract's 1e-7",
+           "eps = 1e-7", "eps = 1e-15"),
     Mutant("binary_cross_entropy", "clips far too aggressively",
            "eps = 1e-7", "eps = 1e-3"),
     # mean_squared_error

@@ -59,6 +59,8 @@ MUTANTS = [
     Mutant("gradient_norms_by_layer", "biases and all other variables included",
            "[layer.kernel for layer in model.layers if isinstance(layer, keras.layers.Dense)]",
            "model.trainable_variables"),
+    Mutant("gradient_norms_by_layer", "model called in inference mode (batch norm uses moving statistics)",
+           "model(X, training=True)", "model(X)"),
     Mutant("gradient_norms_by_layer", "last layer first", "for g in grads]", "for g in grads[::-1]]"),
     Mutant("gradient_norms_by_layer", "squared norm instead of the norm",
            "float(tf.norm(g))", "float(tf.reduce_sum(g ** 2))"),

@@ -54,6 +54,10 @@ MUTANTS = [
     # Keras builder
     Mutant("build_regularized_mlp", "dropout rate given as keep probability",
            "keras.layers.Dropout(dropout)", "keras.layers.Dropout(1 - dropout)"),
+    Mutant("build_regularized_mlp", "biases regularised as well",
+           'layers.append(keras.layers.Dense(units, activation="relu", kernel_regularizer=regularizer()))',
+           'layers.append(keras.layers.Dense(units, activation="relu", kernel_regularizer=regularizer(),\n'
+           '                                     bias_regularizer=regularizer()))'),
     Mutant("build_regularized_mlp", "output layer not regularised",
            'activation="softmax", kernel_regularizer=regularizer()', 'activation="softmax"'),
     Mutant("build_regularized_mlp", "batch norm with Keras' default momentum",

@@ -33,6 +33,10 @@ MUTANTS = [
            "d_loss = discriminator_loss(fake_logits, real_logits)"),
     Mutant("train_step", "discriminator updated with the generator's loss",
            "d_loss = discriminator_loss(real_logits, fake_logits)", "d_loss = generator_loss(fake_logits)"),
+    Mutant("train_step", "the generator step reuses the discriminator step's latent codes",
+           "    # 2) generator step: fresh fakes, judged by the updated discriminator\n"
+           "    z = tf.random.normal([batch_size, latent_dim])\n",
+           "    # 2) generator step: judged by the updated discriminator\n"),
     Mutant("train_step", "latent codes drawn from U(0, 1) instead of N(0, I)",
            "tf.random.normal(", "tf.random.uniform("),
     Mutant("train_step", "simultaneous update: generator step scored by the discriminator before its update",
