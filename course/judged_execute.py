@@ -324,14 +324,28 @@ class JudgedExecute(Execute):
         student, timeout = (self.km, self.kc), self.timeout
         self.km, self.kc = self._judge.km, self._judge.kc
         self.timeout = 3 * timeout  # each call into the student's kernel has ``timeout``
+        self._judging = True
         try:
             return await super().async_execute_cell(cell, cell_index, execution_count, True)
         except (DeadKernelError, CellTimeoutError) as error:
             cell.outputs.append(_error(type(error).__name__, f"the test did not finish: {error}"))
             return cell
         finally:
+            self._judging = False
             self.km, self.kc = student
             self.timeout = timeout
+
+    async def _check_raise_for_error(self, cell, cell_index, exec_reply):
+        """A test's grade is the judge's reply: one that is not "ok" leaves an error output
+        in the cell (nbgrader grades by outputs) even when the kernel displayed none."""
+        if getattr(self, "_judging", False) and exec_reply is not None:
+            content = exec_reply["content"]
+            if content.get("status") != "ok" and not any(
+                    output.output_type == "error" for output in cell.outputs):
+                cell.outputs.append(_error(
+                    content.get("ename") or "TestFailed",
+                    content.get("evalue") or f"the judge replied {content.get('status')!r}"))
+        return await super()._check_raise_for_error(cell, cell_index, exec_reply)
 
     async def _check_student_kernel(self, where: str) -> None:
         """After the judge called into the student's kernel: is it alive and idle again?"""

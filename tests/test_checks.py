@@ -1,7 +1,11 @@
 """utils.checks: each helper passes on right values and fails with a telling message."""
 
+import re
+
+import nbformat
 import numpy as np
 import pytest
+from nbclient import NotebookClient
 
 from utils import checks
 
@@ -164,3 +168,24 @@ def test_functional_model_wraps_a_functional_block():
 
     model = checks.functional_model(lambda x, units: keras.layers.Dense(units)(x), (3,), 2)
     assert isinstance(model, keras.Model) and tuple(model.output.shape) == (None, 2)
+
+
+def test_a_failed_check_shows_the_test_line_and_the_message_not_the_checks_frames():
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("import numpy as np\nfrom utils import checks"),
+                nbformat.v4.new_code_cell("checks.assert_close(np.array([1.0, 2.0]), [1.0, 3.0], 'f(x)')"),
+                nbformat.v4.new_code_cell("with checks.strict_numerics('h(-1000)'):\n"
+                                          "    np.exp(np.array([1000.0]))"),
+                nbformat.v4.new_code_cell("def mine():\n    assert 1 == 2, 'own assert'\nmine()")]
+    NotebookClient(nb, timeout=60, allow_errors=True, kernel_name="python3").execute()
+    tracebacks = []
+    for cell in nb.cells[1:]:
+        errors = [o for o in cell.outputs if o.output_type == "error"]
+        assert len(errors) == 1 and errors[0].ename == "AssertionError"
+        tracebacks.append(re.sub(r"\x1b\[[0-9;]*m", "", "\n".join(errors[0].traceback)))
+    assert "returned 2 at index (1,); expected 3" in tracebacks[0]
+    assert "not numerically safe" in tracebacks[1]
+    for text in tracebacks[:2]:
+        assert "checks.py" not in text and "contextlib" not in text
+    assert "mine()" in tracebacks[2] and "own assert" in tracebacks[2], \
+        "the student's own frames stay in the traceback"

@@ -87,3 +87,26 @@ def test_the_slice_follows_what_chosen_cells_use():
 def test_free_names_leave_out_what_a_cell_binds_itself():
     source = "def f(a):\n    return a + b\nfor i in range(3):\n    total = i + c"
     assert free_names(source) == {"b", "c", "range"}
+
+
+def test_a_judge_reply_that_is_not_ok_is_an_error_output_even_when_nothing_was_shown():
+    import asyncio
+
+    from course.judged_execute import JudgedExecute
+
+    executor = JudgedExecute()
+    executor._judging = True
+    cell = nbformat.v4.new_code_cell("checks.assert_true(False, 'x')")
+    reply = {"content": {"status": "error", "ename": "AssertionError", "evalue": "x"}}
+    asyncio.run(executor._check_raise_for_error(cell, 0, reply))
+    assert [o.output_type for o in cell.outputs] == ["error"]
+    assert cell.outputs[0].ename == "AssertionError"
+
+    shown = nbformat.v4.new_code_cell("1")
+    shown.outputs = [nbformat.v4.new_output("error", ename="E", evalue="v", traceback=[])]
+    asyncio.run(executor._check_raise_for_error(shown, 0, reply))
+    assert len(shown.outputs) == 1, "an error already shown is not doubled"
+
+    passed = nbformat.v4.new_code_cell("1")
+    asyncio.run(executor._check_raise_for_error(passed, 0, {"content": {"status": "ok"}}))
+    assert passed.outputs == []

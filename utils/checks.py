@@ -190,8 +190,9 @@ def strict_numerics(call: str):
             try:
                 yield
             except (FloatingPointError, RuntimeWarning) as error:
-                _fail(f"{call} is not numerically safe: NumPy reported '{error}'",
-                      "avoid computing exp() of a large positive number or log(0)")
+                raise AssertionError(
+                    f"{call} is not numerically safe: NumPy reported '{error}'\nHint: avoid "
+                    "computing exp() of a large positive number or log(0)") from None
 
 
 def compiled(func: Callable) -> Callable:
@@ -378,3 +379,40 @@ def assert_choice(answer: Any, expected: set, name: str, hint: str = "") -> None
     """Check a multiple-choice answer is exactly the expected set (without revealing it)."""
     if set(answer) != set(expected):
         _fail(f"{name} = {sorted(answer)} is not the right set of options", hint)
+
+
+# ----------------------------------------------------------------------------- tracebacks
+
+
+def _without_frames_of(tb, files: set[str]):
+    """The traceback ``tb`` without the frames of code in ``files`` (the chain is relinked)."""
+    kept = []
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename not in files:
+            kept.append(tb)
+        tb = tb.tb_next
+    for frame, following in zip(kept, kept[1:] + [None]):
+        frame.tb_next = following
+    return kept[0] if kept else None
+
+
+def _short_traceback(shell, etype, value, tb, tb_offset=None):
+    """IPython's traceback of an ``AssertionError`` without the frames inside this module and
+    ``contextlib``: the test line that failed, then the message. IPython calls it instead of
+    showing the traceback, so it shows it (as an error output, like any error)."""
+    tb = _without_frames_of(tb, {__file__, contextlib.__file__}) or tb
+    structured = shell.InteractiveTB.structured_traceback(etype, value, tb, tb_offset=tb_offset)
+    shell._showtraceback(etype, value, structured)
+
+
+def _install_short_tracebacks() -> None:
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is not None and not shell.custom_exceptions:
+        shell.set_custom_exc((AssertionError,), _short_traceback)
+
+
+_install_short_tracebacks()
