@@ -173,7 +173,8 @@ def test_functional_model_wraps_a_functional_block():
 def test_a_failed_check_shows_the_test_line_and_the_message_not_the_checks_frames():
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell("import numpy as np\nfrom utils import checks"),
-                nbformat.v4.new_code_cell("checks.assert_close(np.array([1.0, 2.0]), [1.0, 3.0], 'f(x)')"),
+                nbformat.v4.new_code_cell("checks.assert_close(np.array([1.0, 2.0]), [1.0, 3.0], "
+                                          "'f(x)')"),
                 nbformat.v4.new_code_cell("with checks.strict_numerics('h(-1000)'):\n"
                                           "    np.exp(np.array([1000.0]))"),
                 nbformat.v4.new_code_cell("def mine():\n    assert 1 == 2, 'own assert'\nmine()")]

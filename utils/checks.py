@@ -391,7 +391,7 @@ def _without_frames_of(tb, files: set[str]):
         if tb.tb_frame.f_code.co_filename not in files:
             kept.append(tb)
         tb = tb.tb_next
-    for frame, following in zip(kept, kept[1:] + [None]):
+    for frame, following in zip(kept, kept[1:] + [None], strict=True):
         frame.tb_next = following
     return kept[0] if kept else None
 
