@@ -155,3 +155,28 @@ def test_ring_of_gaussians():
     assert np.allclose(np.linalg.norm(centres, axis=1), 2.0)
     nearest = np.min(np.linalg.norm(X[:, None] - centres[None], axis=2), axis=1)
     assert nearest.max() < 0.6
+
+
+def test_lr_curves_are_what_the_script_makes():
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    stored = datasets.load_lr_curves()
+    assert sorted(stored) == ["A", "B", "C", "D"]
+    for letter, curve in stored.items():
+        assert curve.shape == (16,), letter
+        assert not np.isnan(curve).any() and (curve > 0).all(), letter  # finite, or inf if exploded
+    root = Path(datasets.__file__).resolve().parents[1]
+    script = ("import json, sys\nsys.path.insert(0, 'tools')\n"
+              "from make_lr_curves import make_curves\nprint(json.dumps(make_curves()))")
+    env = {**os.environ, "COURSE_TF_THREADS": "1", "OMP_NUM_THREADS": "1",
+           "TF_CPP_MIN_LOG_LEVEL": "3"}  # one thread per kernel, as when grading
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            timeout=300, check=True, cwd=root, env=env)
+    made = json.loads(result.stdout.strip().splitlines()[-1])
+    assert sorted(made) == sorted(stored)
+    for letter, curve in made.items():
+        np.testing.assert_allclose(stored[letter], curve, rtol=1e-3, err_msg=letter)

@@ -308,3 +308,21 @@ def load_german_credit():
     `personal_status` and `sex`, `age` in years, and the target `credit_risk` ("good"/"bad").
     """
     return pd.read_csv(DATA_DIR / "german_credit.csv")
+
+
+# ----------------------------------------------------------------------------- loss curves (05)
+
+
+def load_lr_curves() -> dict[str, np.ndarray]:
+    """Four training-loss curves of one network trained with four learning rates (05_optimizers'
+    "diagnose the learning rate" exercise).
+
+    Read from utils/data/lr_curves.json, written by ``tools/make_lr_curves.py`` (the recipe is
+    in its docstring). Returns a dict mapping the letters ``"A"``-``"D"`` to float64 arrays of
+    shape ``(16,)``: the training loss before training and after each of 15 epochs. Which
+    learning rate made which curve is not stored.
+    """
+    import json
+
+    curves = json.loads((DATA_DIR / "lr_curves.json").read_text())
+    return {letter: np.asarray(curves[letter], dtype=np.float64) for letter in sorted(curves)}

@@ -55,8 +55,10 @@ MUTANTS = [
            'MC_POOLING = {"a", "b", "c", "d"}'),
     Mutant("MC_HIERARCHY", "forgets the GAP head's flexibility", 'MC_HIERARCHY = {"a", "b", "d", "e"}',
            'MC_HIERARCHY = {"a", "b", "d"}'),
-    Mutant("MC_ARCHITECTURES", "thinks AlexNet was the first CNN", 'MC_ARCHITECTURES = {"a", "b", "d", "f"}',
-           'MC_ARCHITECTURES = {"a", "b", "d", "e", "f"}'),
+    Mutant("MC_ARCHITECTURES", "thinks AlexNet was the first CNN", 'MC_ARCHITECTURES = {"a", "d", "f"}',
+           'MC_ARCHITECTURES = {"a", "d", "e", "f"}'),
+    Mutant("MC_ARCHITECTURES", "thinks deep plain networks degrade only through vanishing gradients",
+           'MC_ARCHITECTURES = {"a", "d", "f"}', 'MC_ARCHITECTURES = {"a", "b", "d", "f"}'),
     Mutant("MC_EFFICIENCY", "thinks pruning removes the largest weights", 'MC_EFFICIENCY = {"a", "b", "d"}',
            'MC_EFFICIENCY = {"a", "b", "c", "d"}'),
 ]
