@@ -25,7 +25,7 @@ test: $(STAMP)
 
 # A student's kernels draw inline: the Agg backend set above for batch runs stays out.
 lab: $(STAMP)
-	env -u MPLBACKEND $(BIN)/jupyter lab --notebook-dir=release
+	env -u MPLBACKEND IPYTHONDIR=$(CURDIR)/lab/ipython $(BIN)/jupyter lab --notebook-dir=release
 
 validate: $(STAMP)
 	$(BIN)/python -m course validate $(CHAPTERS)
