@@ -322,7 +322,10 @@ def install(connection_info: dict, timeout: float) -> None:
     global _judge
     from IPython import get_ipython
 
+    from utils import checks
+
     _judge = Judge(get_ipython().user_ns, connection_info, timeout)
+    checks.install_notebook_hooks()  # imported before this kernel existed when it was forked
 
 
 def bind(names: list[str], values_only: bool = False) -> list[str]:

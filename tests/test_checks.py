@@ -1,6 +1,7 @@
 """utils.checks: each helper passes on right values and fails with a telling message."""
 
 import re
+from pathlib import Path
 
 import nbformat
 import numpy as np
@@ -190,3 +191,29 @@ def test_a_failed_check_shows_the_test_line_and_the_message_not_the_checks_frame
         assert "checks.py" not in text and "contextlib" not in text
     assert "mine()" in tracebacks[2] and "own assert" in tracebacks[2], \
         "the student's own frames stay in the traceback"
+
+
+def test_a_cell_whose_checks_pass_says_so_in_one_line():
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("import numpy as np\nfrom utils import checks"),
+                nbformat.v4.new_code_cell("checks.assert_close(np.sqrt(4.0), 2.0, 'sqrt(4.0)')\n"
+                                          "checks.assert_equal(1, 1, 'sqrt(1)')"),
+                nbformat.v4.new_code_cell("checks.check_choice_format({'a'}, 'abc', 'MC_X')"),
+                nbformat.v4.new_code_cell("x = 1"),
+                nbformat.v4.new_code_cell("checks.assert_equal(1, 1, 'f()')\n"
+                                          "checks.assert_equal(2, 3, 'g()')")]
+    NotebookClient(nb, timeout=60, allow_errors=True, kernel_name="python3").execute()
+    printed = ["".join(o.get("text", "") for o in cell.outputs) for cell in nb.cells]
+    assert printed[1] == "✓ sqrt: all visible checks passed\n"
+    assert printed[2] == "✓ MC_X: all visible checks passed\n"
+    assert printed[3] == "", "a cell without checks prints nothing"
+    assert "✓" not in printed[4], "a cell with a failed check does not claim success"
+
+
+def test_the_messages_the_readme_quotes_are_the_ones_students_see():
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    quoted = re.search(r"\(`(sigmoid\(0\.19\) returned [^`]*)`\)", readme).group(1)
+    with pytest.raises(AssertionError) as failure:
+        checks.assert_close(0.5, 0.5474, "sigmoid(0.19)")
+    assert str(failure.value) == quoted
+    assert "`✓ sigmoid: all visible checks passed`" in readme

@@ -14,6 +14,8 @@ Taught in 01_ann_basics (how to read a failing test); used by every chapter.
 from __future__ import annotations
 
 import contextlib
+import re
+import sys
 import warnings
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -65,6 +67,13 @@ def call_repr(name: str, *args: Any, **kwargs: Any) -> str:
     return f"{name}({', '.join(parts)})"
 
 
+_checked: list[str] = []  # what the checks of the running cell were about (see _report)
+
+
+def _record(description: str) -> None:
+    _checked.append(str(description))
+
+
 def _fail(message: str, hint: str = "") -> None:
     raise AssertionError(f"{message}\nHint: {hint}" if hint else message)
 
@@ -91,6 +100,7 @@ def assert_close(actual: Any, expected: Any, call: str, rtol: float = 1e-5, atol
     ``call`` describes what produced ``actual`` (``"sigmoid(0.19)"``); ``hint`` is added to
     the message on failure. Shapes must match exactly (no broadcasting).
     """
+    _record(call)
     a = _as_float_array(actual, call)
     e = np.asarray(expected, dtype=np.float64)
     if a.shape != e.shape:
@@ -120,6 +130,7 @@ def assert_close(actual: Any, expected: Any, call: str, rtol: float = 1e-5, atol
 
 def assert_equal(actual: Any, expected: Any, call: str, hint: str = "") -> None:
     """Check exact equality (integers, strings, tuples, dicts); dicts are compared key by key."""
+    _record(call)
     if isinstance(expected, Mapping):
         if not isinstance(actual, Mapping):
             _fail(f"{call} returned {describe(actual)} ({type(actual).__name__}); expected a dict",
@@ -145,12 +156,14 @@ def assert_equal(actual: Any, expected: Any, call: str, hint: str = "") -> None:
 
 def assert_true(condition: Any, message: str, hint: str = "") -> None:
     """Fail with ``message`` unless ``condition`` is true."""
+    _record(message)
     if not condition:
         _fail(message, hint)
 
 
 def assert_shape(actual: Any, shape: tuple, what: str, hint: str = "") -> None:
     """Check the shape of an array (or tensor), e.g. ``assert_shape(W, (3, 4), "W1")``."""
+    _record(what)
     got = tuple(np.shape(actual))
     if got != tuple(shape):
         _fail(f"{what} has shape {got}; expected {tuple(shape)}", hint)
@@ -158,6 +171,7 @@ def assert_shape(actual: Any, shape: tuple, what: str, hint: str = "") -> None:
 
 def assert_dtype(actual: Any, kind: str, what: str, hint: str = "") -> None:
     """Check an array's dtype kind: ``"f"`` floating, ``"i"`` integer, ``"b"`` boolean."""
+    _record(what)
     names = {"f": "floating-point", "i": "integer", "b": "boolean"}
     got = np.asarray(actual).dtype
     ok = got.kind in ("iu" if kind == "i" else kind)
@@ -169,6 +183,7 @@ def assert_raises(exception: type[BaseException], func: Callable, *args: Any,
                   call: str | None = None, **kwargs: Any) -> None:
     """Check that ``func(*args, **kwargs)`` raises ``exception`` (bad input gets an error)."""
     call = call or call_repr(getattr(func, "__name__", "function"), *args, **kwargs)
+    _record(call)
     try:
         func(*args, **kwargs)
     except exception:
@@ -184,6 +199,7 @@ def strict_numerics(call: str):
 
     Used to check that a function is numerically safe (e.g. ``sigmoid(-1000.0)``).
     """
+    _record(call)
     with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)
         with np.errstate(over="raise", invalid="raise", divide="raise"):
@@ -298,6 +314,7 @@ def assert_gradient(f: Callable[[np.ndarray], float], x: Any, grad: Any, what: s
                     tol: float = 1e-7, eps: float = 1e-5, hint: str = "") -> None:
     """Check an analytic gradient ``grad`` of the scalar function ``f`` at ``x`` against
     central differences; fails when the relative error exceeds ``tol``."""
+    _record(what)
     g = _as_float_array(grad, what)
     if g.shape != np.shape(x):
         _fail(f"{what} has shape {g.shape}; expected the shape of its variable {np.shape(x)}", hint)
@@ -344,6 +361,7 @@ def assert_layers(model, expected: list[dict], call: str, hint: str = "") -> Non
     Each expected row lists only the keys that matter (``{"class": "Dense", "units": 4,
     "activation": "relu"}``); the first difference is reported with both rows.
     """
+    _record(call)
     if not hasattr(model, "layers"):
         _fail(f"{call} returned {describe(model)}; expected a Keras model", hint)
     rows = layer_summary(model)
@@ -364,6 +382,7 @@ def assert_layers(model, expected: list[dict], call: str, hint: str = "") -> Non
 
 def check_choice_format(answer: Any, options: str, name: str) -> None:
     """Check a multiple-choice answer is a set of option letters, e.g. ``{"a", "c"}``."""
+    _record(name)
     if not isinstance(answer, (set, frozenset)):
         _fail(f"{name} is {describe(answer)} ({type(answer).__name__}); expected a set of "
               f"letters such as {{'a', 'c'}}")
@@ -377,6 +396,7 @@ def check_choice_format(answer: Any, options: str, name: str) -> None:
 
 def assert_choice(answer: Any, expected: set, name: str, hint: str = "") -> None:
     """Check a multiple-choice answer is exactly the expected set (without revealing it)."""
+    _record(name)
     if set(answer) != set(expected):
         _fail(f"{name} = {sorted(answer)} is not the right set of options", hint)
 
@@ -405,14 +425,44 @@ def _short_traceback(shell, etype, value, tb, tb_offset=None):
     shell._showtraceback(etype, value, structured)
 
 
-def _install_short_tracebacks() -> None:
+def _subject(descriptions: list[str]) -> str:
+    """The graded name a cell's checks were about: ``"sigmoid(0.0)"`` -> ``"sigmoid"``."""
+    for description in descriptions:
+        match = re.match(r"([A-Za-z_][A-Za-z0-9_]*)(?=[(\[]|$)", description)
+        if match:
+            return match.group(1)
+    return ""
+
+
+def _forget_checks(*_: Any) -> None:
+    _checked.clear()
+
+
+def _report_checks(result) -> None:
+    """After a cell that ran checks without an error: one line saying so. (In the grader's
+    judge kernel the hidden checks ran too, so it says "all checks".)"""
+    if _checked and result.success:
+        subject = _subject(_checked)
+        scope = "all checks" if "course.judge_kernel" in sys.modules else "all visible checks"
+        print(f"✓ {subject + ': ' if subject else ''}{scope} passed")
+    _checked.clear()
+
+
+def install_notebook_hooks() -> None:
+    """In an IPython kernel: short tracebacks for failed checks, a line for passed ones (done
+    on import; call it again in a kernel that imported this module before it started)."""
     try:
         from IPython import get_ipython
     except ImportError:
         return
     shell = get_ipython()
-    if shell is not None and not shell.custom_exceptions:
+    if shell is None:
+        return
+    if not shell.custom_exceptions:
         shell.set_custom_exc((AssertionError,), _short_traceback)
+    if _report_checks not in shell.events.callbacks["post_run_cell"]:
+        shell.events.register("pre_run_cell", _forget_checks)
+        shell.events.register("post_run_cell", _report_checks)
 
 
-_install_short_tracebacks()
+install_notebook_hooks()
