@@ -6,8 +6,9 @@ same arrays. Splits are returned as a ``Split`` (``X_train, X_test, y_train, y_t
 which unpacks like ``sklearn.model_selection.train_test_split``.
 
 Taught in: 01_ann_basics (XOR, breast cancer), 02_backprop (sine regression, spirals),
-03-06 (digits; 05 also the stored learning-rate curves), 07_rnn (negation sentences, adding problem, sunspots), 08_gan (ring of
-Gaussians), 10_ethics_bias (synthetic hiring data, German credit data).
+03-06 (digits; 05 also the stored learning-rate curves), 07_rnn (negation sentences, adding
+problem, sunspots), 08_gan (ring of Gaussians), 10_ethics_bias (synthetic hiring data, German
+credit data).
 """
 
 from __future__ import annotations
