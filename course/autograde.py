@@ -208,8 +208,12 @@ def _fork_server(root: Path):
 
 
 def _already_graded(job: Job, root: Path) -> bool:
+    """Graded before from these same files, and not failed by the grader itself (a crash of
+    the grader is tried again by a rerun; a submission's own failure is not)."""
     previous = outcomes.load(job.chapter, job.student, root)
-    return previous is not None and previous.fingerprint == outcomes.fingerprint(
+    if previous is None or previous.reason.startswith(GRADER_CRASHED):
+        return False
+    return previous.fingerprint == outcomes.fingerprint(
         job.folder, source_notebook(job.chapter, root))
 
 

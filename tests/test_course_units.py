@@ -112,3 +112,24 @@ def test_a_grader_crash_is_retried_once_before_the_submission_scores_zero(tmp_pa
     outcome = autograde._grade(autograde.Job("01_ann_basics", "alice", folder), root, 60)
     assert attempts == ["alice", "alice"]
     assert outcome.status == "failed" and "Kernel didn't respond" in outcome.reason
+
+
+def test_a_rerun_grades_again_what_the_grader_crashed_on_but_not_what_it_graded(tmp_path,
+                                                                                 monkeypatch):
+    from course import autograde
+
+    root = make_course(tmp_path / "course")
+    folder = root / "submitted" / "alice" / "01_ann_basics"
+    folder.mkdir(parents=True)
+    nbformat.write(tiny_notebook(), str(folder / "01_ann_basics.ipynb"))
+    job = autograde.Job("01_ann_basics", "alice", folder)
+    monkeypatch.setattr(autograde.gradebook, "record_ungradable", lambda *args: None)
+    monkeypatch.setattr(autograde, "_run_worker", lambda *args, **kwargs: (
+        "failed", f"{autograde.GRADER_CRASHED}: RuntimeError: Kernel didn't respond"))
+    autograde.outcomes.save(autograde._grade(job, root, 60), root)
+    assert not autograde._already_graded(job, root), "a grader crash is graded again"
+
+    monkeypatch.setattr(autograde, "_run_worker", lambda *args, **kwargs: (
+        "timeout", "grading was stopped after 60 s"))
+    autograde.outcomes.save(autograde._grade(job, root, 60), root)
+    assert autograde._already_graded(job, root), "the submission's own timeout stands"
