@@ -93,14 +93,23 @@ def test_mistakes_mutate_every_other_graded_name():
     assert [m.description for m in chosen] == ["a"]
 
 
-def test_a_grader_crash_is_retried_once_before_the_submission_scores_zero(tmp_path,
-                                                                         monkeypatch):
+
+def _alice_submission(tmp_path):
+    """A course with one submission (alice, 01_ann_basics): ``(root, its autograde Job)``."""
     from course import autograde
 
     root = make_course(tmp_path / "course")
     folder = root / "submitted" / "alice" / "01_ann_basics"
     folder.mkdir(parents=True)
     nbformat.write(tiny_notebook(), str(folder / "01_ann_basics.ipynb"))
+    return root, autograde.Job("01_ann_basics", "alice", folder)
+
+
+def test_a_grader_crash_is_retried_once_before_the_submission_scores_zero(tmp_path,
+                                                                         monkeypatch):
+    from course import autograde
+
+    root, job = _alice_submission(tmp_path)
     attempts = []
 
     def crashing_worker(job, root, timeout, server=None):
@@ -109,7 +118,7 @@ def test_a_grader_crash_is_retried_once_before_the_submission_scores_zero(tmp_pa
 
     monkeypatch.setattr(autograde, "_run_worker", crashing_worker)
     monkeypatch.setattr(autograde.gradebook, "record_ungradable", lambda *args: None)
-    outcome = autograde._grade(autograde.Job("01_ann_basics", "alice", folder), root, 60)
+    outcome = autograde._grade(job, root, 60)
     assert attempts == ["alice", "alice"]
     assert outcome.status == "failed" and "Kernel didn't respond" in outcome.reason
 
@@ -118,11 +127,7 @@ def test_a_rerun_grades_again_what_the_grader_crashed_on_but_not_what_it_graded(
                                                                                  monkeypatch):
     from course import autograde
 
-    root = make_course(tmp_path / "course")
-    folder = root / "submitted" / "alice" / "01_ann_basics"
-    folder.mkdir(parents=True)
-    nbformat.write(tiny_notebook(), str(folder / "01_ann_basics.ipynb"))
-    job = autograde.Job("01_ann_basics", "alice", folder)
+    root, job = _alice_submission(tmp_path)
     monkeypatch.setattr(autograde.gradebook, "record_ungradable", lambda *args: None)
     monkeypatch.setattr(autograde, "_run_worker", lambda *args, **kwargs: (
         "failed", f"{autograde.GRADER_CRASHED}: RuntimeError: Kernel didn't respond"))
