@@ -70,11 +70,26 @@ def used_names(source: str) -> set[str]:
     return _loaded(tree) if tree is not None else set()
 
 
+def _local(node) -> set[str]:
+    """Every name ``node`` binds anywhere: assignment and loop targets, parameters, the names
+    of functions and classes it defines (nested ones too), exception and import aliases."""
+    names = _stored(node)
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.arg):
+            names.add(sub.arg)
+        elif isinstance(sub, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(sub.name)
+        elif isinstance(sub, ast.ExceptHandler) and sub.name:
+            names.add(sub.name)
+        elif isinstance(sub, (ast.Import, ast.ImportFrom)):
+            names |= {(a.asname or a.name).split(".")[0] for a in sub.names if a.name != "*"}
+    return names
+
+
 def _free(node) -> set[str]:
     """Names read by ``node`` that it does not bind itself anywhere (loop variables,
-    function parameters and locals are left out)."""
-    local = _stored(node) | {a.arg for a in ast.walk(node) if isinstance(a, ast.arg)}
-    return _loaded(node) - local
+    function parameters, locals and nested definitions are left out)."""
+    return _loaded(node) - _local(node)
 
 
 def free_names(source: str) -> set[str]:

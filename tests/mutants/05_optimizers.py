@@ -55,6 +55,41 @@ MUTANTS = [
     Mutant("adam", "step counter not stored (bias correction always uses t = 1)",
            'config["t"] += 1\n    t = config["t"]', 't = config["t"] + 1'),
     # answer variables
+    # lr_range_test
+    Mutant("lr_range_test", "linear sweep instead of geometric",
+           "sweep = lr_min * (lr_max / lr_min) ** (np.arange(n_steps) / (n_steps - 1))",
+           "sweep = np.linspace(lr_min, lr_max, n_steps)"),
+    Mutant("lr_range_test", "no bias correction of the moving average",
+           "smoothed.append(average / (1 - beta ** t))", "smoothed.append(average)"),
+    Mutant("lr_range_test", "divergence judged against the first loss, not the lowest so far",
+           "lowest = min(lowest, smoothed[-1])", "lowest = smoothed[0]"),
+    Mutant("lr_range_test", "a nan loss does not stop the test",
+           "if not np.isfinite(loss) or smoothed[-1] > divergence * lowest:",
+           "if smoothed[-1] > divergence * lowest:"),
+    Mutant("lr_range_test", "the diverging step is left out of the result",
+           "        rates.append(float(lr))\n        smoothed.append(average / (1 - beta ** t))\n"
+           "        lowest = min(lowest, smoothed[-1])\n"
+           "        if not np.isfinite(loss) or smoothed[-1] > divergence * lowest:\n            break",
+           "        s = average / (1 - beta ** t)\n        lowest = min(lowest, s)\n"
+           "        if not np.isfinite(loss) or s > divergence * lowest:\n            break\n"
+           "        rates.append(float(lr))\n        smoothed.append(s)"),
+    Mutant("lr_range_test", "divergence factor hard-coded to 4",
+           "smoothed[-1] > divergence * lowest", "smoothed[-1] > 4 * lowest"),
+    Mutant("lr_range_test", "stops at a loss equal to divergence x the lowest",
+           "smoothed[-1] > divergence * lowest", "smoothed[-1] >= divergence * lowest"),
+    Mutant("lr_range_test", "no ValueError for bad arguments",
+           "        raise ValueError(f\"need 0 < lr_min < lr_max", "        return None\n        raise ValueError(f\"need 0 < lr_min < lr_max"),
+    # suggest_learning_rate
+    Mutant("suggest_learning_rate", "the rate at the minimum, not divided by the factor",
+           "return float(rates[best] / factor)", "return float(rates[best])"),
+    Mutant("suggest_learning_rate", "nan losses not ignored (np.argmin returns the first nan)",
+           "best = np.flatnonzero(finite)[np.argmin(smoothed[finite])]", "best = np.argmin(smoothed)"),
+    Mutant("suggest_learning_rate", "index into the finite losses used on the full array",
+           "best = np.flatnonzero(finite)[np.argmin(smoothed[finite])]", "best = np.argmin(smoothed[finite])"),
+    Mutant("suggest_learning_rate", "the last rate before divergence instead of the minimum",
+           "best = np.flatnonzero(finite)[np.argmin(smoothed[finite])]", "best = np.flatnonzero(finite)[-1]"),
+    Mutant("suggest_learning_rate", "factor hard-coded to 10",
+           "return float(rates[best] / factor)", "return float(rates[best] / 10)"),
     Mutant("LR_DIAGNOSIS", "too high and way too high confused",
            '"B": "too high", "C": "too low", "D": "way too high"',
            '"B": "way too high", "C": "too low", "D": "too high"'),

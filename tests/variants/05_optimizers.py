@@ -134,6 +134,35 @@ VARIANTS = [
            '    next_w = w - config["learning_rate"] * m_hat / '
            '(np.sqrt(v_hat) + config["epsilon"])'),
     # answer variables
+    # lr_range_test
+    Mutant("lr_range_test", "np.geomspace, running minimum kept in a list, smoothing in one line",
+           """    sweep = lr_min * (lr_max / lr_min) ** (np.arange(n_steps) / (n_steps - 1))
+    rates, smoothed = [], []
+    average, lowest = 0.0, np.inf
+    for t, lr in enumerate(sweep, start=1):
+        loss = float(train_step(float(lr)))
+        average = beta * average + (1 - beta) * loss
+        rates.append(float(lr))
+        smoothed.append(average / (1 - beta ** t))
+        lowest = min(lowest, smoothed[-1])
+        if not np.isfinite(loss) or smoothed[-1] > divergence * lowest:
+            break
+    return np.array(rates), np.array(smoothed)""",
+           """    rates, smoothed, raw = [], [], []
+    for step, lr in enumerate(np.geomspace(lr_min, lr_max, n_steps)):
+        raw.append(train_step(lr))
+        weights = beta ** np.arange(len(raw))[::-1]
+        smoothed.append((1 - beta) * np.dot(weights, raw) / (1 - beta ** len(raw)))
+        rates.append(lr)
+        if math.isnan(raw[-1]) or math.isinf(raw[-1]) or smoothed[-1] / min(smoothed) > divergence:
+            break
+    return np.asarray(rates, dtype=float), np.asarray(smoothed, dtype=float)"""),
+    # suggest_learning_rate
+    Mutant("suggest_learning_rate", "nanargmin after replacing inf by nan, plain lists",
+           """    best = np.flatnonzero(finite)[np.argmin(smoothed[finite])]
+    return float(rates[best] / factor)""",
+           """    cleaned = np.where(finite, smoothed, np.nan)
+    return float(rates[int(np.nanargmin(cleaned))]) / factor"""),
     Mutant("LR_DIAGNOSIS", "dict(...) with keyword arguments",
            'LR_DIAGNOSIS = {"A": "good", "B": "too high", "C": "too low", "D": "way too high"}',
            'LR_DIAGNOSIS = dict(A="good", B="too high", C="too low", D="way too high")'),
