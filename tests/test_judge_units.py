@@ -85,7 +85,8 @@ def test_the_slice_follows_what_chosen_cells_use():
 
 
 def test_functions_a_test_defines_are_not_read_from_lesson_cells():
-    source = ("def scripted(losses):\n    def step(lr):\n        return losses[0]\n    return step\n"
+    source = ("def scripted(losses):\n    def step(lr):\n        return losses[0]\n"
+              "    return step\n"
               "try:\n    scripted([1.0])(0.1)\nexcept ValueError as error:\n    print(error)\n"
               "def helper():\n    import numpy as npx\n    return npx.ones(1), model\n")
     assert free_names(source) == {"ValueError", "print", "model"}

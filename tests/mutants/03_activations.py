@@ -66,6 +66,49 @@ MUTANTS = [
            "float(tf.norm(g))", "float(tf.reduce_sum(g ** 2))"),
     Mutant("gradient_norms_by_layer", "loss arguments swapped",
            "loss_fn(Y, model(X, training=True))", "loss_fn(model(X, training=True), Y)"),
+    # weight initialisation
+    Mutant("glorot_uniform", "limit sqrt(2 / (fan_in + fan_out)): the factor 3 of L**2 / 3 forgotten",
+           "np.sqrt(6.0 / (fan_in + fan_out))", "np.sqrt(2.0 / (fan_in + fan_out))"),
+    Mutant("glorot_uniform", "kernel transposed: shape (fan_out, fan_in)",
+           "size=(fan_in, fan_out)", "size=(fan_out, fan_in)"),
+    Mutant("glorot_uniform", "He-uniform limit sqrt(6 / fan_in)",
+           "np.sqrt(6.0 / (fan_in + fan_out))", "np.sqrt(6.0 / fan_in)"),
+    Mutant("glorot_uniform", "draws from [0, L] instead of [-L, L]",
+           "rng.uniform(-limit, limit,", "rng.uniform(0.0, limit,"),
+    Mutant("glorot_uniform", "normal with the Glorot variance instead of uniform",
+           "rng.uniform(-limit, limit, size=(fan_in, fan_out))",
+           "rng.normal(0.0, limit / np.sqrt(3.0), size=(fan_in, fan_out))"),
+    Mutant("glorot_uniform", "seed ignored: a fresh generator on every call",
+           "np.random.default_rng(seed)", "np.random.default_rng()"),
+    Mutant("glorot_uniform", "no check of the fans",
+           "    if fan_in < 1 or fan_out < 1:\n"
+           "        raise ValueError(f\"fan_in and fan_out must be at least 1, got {fan_in} and {fan_out}\")\n",
+           ""),
+    Mutant("he_normal", "fan_out instead of fan_in", "np.sqrt(2.0 / fan_in)", "np.sqrt(2.0 / fan_out)"),
+    Mutant("he_normal", "LeCun variance 1 / fan_in instead of 2 / fan_in",
+           "np.sqrt(2.0 / fan_in)", "np.sqrt(1.0 / fan_in)"),
+    Mutant("he_normal", "variance passed where the standard deviation belongs",
+           "np.sqrt(2.0 / fan_in)", "2.0 / fan_in"),
+    Mutant("he_normal", "kernel transposed: shape (fan_out, fan_in)",
+           "size=(fan_in, fan_out)", "size=(fan_out, fan_in)"),
+    Mutant("he_normal", "He-uniform: right variance, uniform distribution",
+           "rng.normal(0.0, np.sqrt(2.0 / fan_in), size=(fan_in, fan_out))",
+           "rng.uniform(-np.sqrt(6.0 / fan_in), np.sqrt(6.0 / fan_in), size=(fan_in, fan_out))"),
+    Mutant("he_normal", "truncated at two standard deviations without widening (variance 0.77 too small)",
+           "    return rng.normal(0.0, np.sqrt(2.0 / fan_in), size=(fan_in, fan_out))\n",
+           "    std = np.sqrt(2.0 / fan_in)\n"
+           "    w = rng.normal(0.0, std, size=(fan_in, fan_out))\n"
+           "    outside = np.abs(w) > 2 * std\n"
+           "    while outside.any():\n"
+           "        w[outside] = rng.normal(0.0, std, size=int(outside.sum()))\n"
+           "        outside = np.abs(w) > 2 * std\n"
+           "    return w\n"),
+    Mutant("he_normal", "a fixed seed: every seed gives the same kernel",
+           "np.random.default_rng(seed)", "np.random.default_rng(0)"),
+    Mutant("he_normal", "no check of the fans",
+           "    if fan_in < 1 or fan_out < 1:\n"
+           "        raise ValueError(f\"fan_in and fan_out must be at least 1, got {fan_in} and {fan_out}\")\n",
+           ""),
     Mutant("dead_relu_fraction", "dead if zero for ANY example",
            "np.all(np.asarray(h) == 0, axis=0)", "np.any(np.asarray(h) == 0, axis=0)"),
     Mutant("dead_relu_fraction", "output layer counted as hidden", "dense[:-1]", "dense"),

@@ -46,6 +46,23 @@ DEAD_RELU_BODY = """\
     return dead / total
 """
 
+FAN_CHECK = (
+    "    if fan_in < 1 or fan_out < 1:\n"
+    "        raise ValueError(f\"fan_in and fan_out must be at least 1, "
+    "got {fan_in} and {fan_out}\")\n"
+)
+
+GLOROT_BODY = FAN_CHECK + """\
+    limit = np.sqrt(6.0 / (fan_in + fan_out))
+    rng = np.random.default_rng(seed)
+    return rng.uniform(-limit, limit, size=(fan_in, fan_out))
+"""
+
+HE_BODY = FAN_CHECK + """\
+    rng = np.random.default_rng(seed)
+    return rng.normal(0.0, np.sqrt(2.0 / fan_in), size=(fan_in, fan_out))
+"""
+
 VARIANTS = [
     # multiple choice
     Mutant("MC_LINEAR", "a set built from a string of letters",
@@ -212,6 +229,46 @@ VARIANTS = [
         loss = loss_fn(Y, model(X, training=True))
     grads = tape.gradient(loss, [layer.kernel for layer in dense])
     return tf.stack([tf.sqrt(tf.reduce_sum(tf.square(g))) for g in grads]).numpy()
+"""),
+    # weight initialisation
+    Mutant("glorot_uniform", "rng.random() in [0, 1) mapped to [-L, L], float32, min() check",
+           GLOROT_BODY,
+           """    if min(fan_in, fan_out) <= 0:
+        raise ValueError("both fans must be positive")
+    limit = (6.0 / (fan_in + fan_out)) ** 0.5
+    u = np.random.default_rng(seed).random((fan_in, fan_out))
+    return ((2.0 * u - 1.0) * limit).astype(np.float32)
+"""),
+    Mutant("glorot_uniform", "limit from the variance: L = sqrt(3 Var(w)), loop over rows",
+           GLOROT_BODY,
+           """    import math
+
+    if fan_in <= 0 or fan_out <= 0:
+        raise ValueError("fans must be >= 1")
+    variance = 2.0 / (fan_in + fan_out)
+    limit = math.sqrt(3.0 * variance)
+    rng = np.random.default_rng(seed)
+    return np.stack([rng.uniform(-limit, limit, fan_out) for _ in range(fan_in)])
+"""),
+    Mutant("he_normal", "standard_normal() times the standard deviation",
+           HE_BODY,
+           """    if not (fan_in >= 1 and fan_out >= 1):
+        raise ValueError("fan_in and fan_out must be positive")
+    return np.random.default_rng(seed).standard_normal((fan_in, fan_out)) * np.sqrt(2 / fan_in)
+"""),
+    Mutant("he_normal", "Keras's truncated normal: cut at 2 standard deviations, redrawn, "
+           "widened by 1 / 0.8796",
+           HE_BODY,
+           """    if fan_in < 1 or fan_out < 1:
+        raise ValueError("fans must be at least 1")
+    rng = np.random.default_rng(seed)
+    std = np.sqrt(2.0 / fan_in) / 0.87962566103423978
+    w = rng.normal(0.0, std, size=(fan_in, fan_out))
+    outside = np.abs(w) > 2 * std
+    while outside.any():
+        w[outside] = rng.normal(0.0, std, size=int(outside.sum()))
+        outside = np.abs(w) > 2 * std
+    return w
 """),
     Mutant("dead_relu_fraction", "a functional probe model per hidden layer, get_config() "
            "activation, alive = any output > 0",
