@@ -9,7 +9,7 @@ WORKERS ?= 2
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 export MPLBACKEND := Agg
 
-.PHONY: demo test lab release autograde feedback report validate bench lint clean
+.PHONY: demo test lab formgrader release autograde feedback report validate bench lint clean
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,8 +24,15 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 
 # A student's kernels draw inline: the Agg backend set above for batch runs stays out.
+# lab/jupyter turns off nbgrader's tools that need an exchange or are the instructor's
+# (assignment and course lists, Create Assignment, Formgrader); Validate stays.
 lab: $(STAMP)
-	env -u MPLBACKEND IPYTHONDIR=$(CURDIR)/lab/ipython $(BIN)/jupyter lab --notebook-dir=release
+	env -u MPLBACKEND IPYTHONDIR=$(CURDIR)/lab/ipython JUPYTER_CONFIG_PATH=$(CURDIR)/lab/jupyter $(BIN)/jupyter lab --notebook-dir=release
+
+# The instructor's JupyterLab: the course directory as the server root, as the formgrader
+# needs, with every nbgrader tool (menu Nbgrader -> Formgrader, the Create Assignment panel).
+formgrader: $(STAMP)
+	env -u MPLBACKEND IPYTHONDIR=$(CURDIR)/lab/ipython $(BIN)/jupyter lab --notebook-dir=$(CURDIR)
 
 validate: $(STAMP)
 	$(BIN)/python -m course validate $(CHAPTERS)
