@@ -53,6 +53,36 @@ MUTANTS = [
            "model(X, training=True)", "model(X, training=False)"),
     Mutant("tape_gradients", "swaps y_true and y_pred in the loss",
            "loss_fn(Y, predictions)", "loss_fn(predictions, Y)"),
+    # softmax_cross_entropy
+    Mutant("softmax_cross_entropy", "forgets the 1/N of the batch mean in the gradient",
+           "return float(loss), dlogits / N", "return float(loss), dlogits"),
+    Mutant("softmax_cross_entropy", "does not subtract the row maximum (exp(1000) overflows)",
+           "shifted = logits - logits.max(axis=1, keepdims=True)", "shifted = logits"),
+    Mutant("softmax_cross_entropy", "gradient is the softmax without subtracting the one-hot labels",
+           "dlogits[rows, y] -= 1.0", "pass"),
+    Mutant("softmax_cross_entropy", "softmax denominator summed over the batch (axis 0)",
+           "np.sum(np.exp(shifted), axis=1)", "np.sum(np.exp(shifted), axis=0)"),
+    Mutant("softmax_cross_entropy", "no check of the label range (-1 picks the last class)",
+           "np.any((y < 0) | (y >= C))", "np.any(y >= C)"),
+    # train_mlp_classifier
+    Mutant("train_mlp_classifier", "forgets the 1/N of the batch mean",
+           "dlogits = (np.exp(log_probs) - one_hot) / N", "dlogits = np.exp(log_probs) - one_hot"),
+    Mutant("train_mlp_classifier", "leaves relu'(Z1) out of the hidden gradient",
+           "dZ1 = (dlogits @ W2.T) * (Z1 > 0)", "dZ1 = dlogits @ W2.T"),
+    Mutant("train_mlp_classifier", "output gradient without subtracting the one-hot labels",
+           "(np.exp(log_probs) - one_hot) / N", "np.exp(log_probs) / N"),
+    Mutant("train_mlp_classifier", "draws W2 before W1",
+           "    W1 = rng.normal(0.0, np.sqrt(2.0 / n_in), size=(n_in, hidden))\n"
+           "    W2 = rng.normal(0.0, np.sqrt(1.0 / hidden), size=(hidden, C))\n",
+           "    W2 = rng.normal(0.0, np.sqrt(1.0 / hidden), size=(hidden, C))\n"
+           "    W1 = rng.normal(0.0, np.sqrt(2.0 / n_in), size=(n_in, hidden))\n"),
+    Mutant("train_mlp_classifier", "updates W2 first and backpropagates through the new W2",
+           "        W1, b1, W2, b2 = (W1 - lr * X.T @ dZ1, b1 - lr * dZ1.sum(axis=0),\n"
+           "                          W2 - lr * A1.T @ dlogits, b2 - lr * dlogits.sum(axis=0))\n",
+           "        W2 = W2 - lr * A1.T @ dlogits\n"
+           "        b2 = b2 - lr * dlogits.sum(axis=0)\n"
+           "        dZ1 = (dlogits @ W2.T) * (Z1 > 0)\n"
+           "        W1, b1 = W1 - lr * X.T @ dZ1, b1 - lr * dZ1.sum(axis=0)\n"),
     # multiple choice
     Mutant("MC_GRADIENT", "thinks the gradient points downhill", '{"a", "c"}', '{"a", "b", "c"}'),
     Mutant("MC_PATHS", "takes the larger path only", '{"c", "e"}', '{"b", "e"}'),

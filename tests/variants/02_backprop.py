@@ -105,7 +105,122 @@ TAPE_GRADIENTS_BODY = """    with tf.GradientTape() as tape:
 
 SGD_UPDATE_BODY = "    return {name: params[name] - lr * grads[name] for name in params}\n"
 
+SOFTMAX_CE_BODY = """    logits = np.asarray(logits, dtype=float)
+    y = np.asarray(y)
+    if logits.ndim != 2:
+        raise ValueError(f"logits must have shape (N, C); got shape {logits.shape}")
+    N, C = logits.shape
+    if y.shape != (N,):
+        raise ValueError(f"y must have shape ({N},) to match the logits; got shape {y.shape}")
+    if not np.issubdtype(y.dtype, np.integer) or np.any((y < 0) | (y >= C)):
+        raise ValueError(f"labels must be integers in 0, ..., {C - 1}; got {y}")
+    shifted = logits - logits.max(axis=1, keepdims=True)  # largest exponent e^0 = 1: no overflow
+    log_sum = np.log(np.sum(np.exp(shifted), axis=1))     # log of the softmax denominator
+    rows = np.arange(N)
+    loss = np.mean(log_sum - shifted[rows, y])            # -log p_y = log-sum-exp - z_y
+    dlogits = np.exp(shifted - log_sum[:, None])          # the softmax probabilities
+    dlogits[rows, y] -= 1.0                               # minus the one-hot labels
+    return float(loss), dlogits / N
+"""
+
+TRAIN_BODY_LOOP = """    for _ in range(epochs):
+        Z1 = X @ W1 + b1
+        A1 = np.maximum(Z1, 0.0)
+        logits = A1 @ W2 + b2
+        shifted = logits - logits.max(axis=1, keepdims=True)
+        log_probs = shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
+        losses.append(-np.mean(np.sum(one_hot * log_probs, axis=1)))
+        dlogits = (np.exp(log_probs) - one_hot) / N
+        dZ1 = (dlogits @ W2.T) * (Z1 > 0)
+        W1, b1, W2, b2 = (W1 - lr * X.T @ dZ1, b1 - lr * dZ1.sum(axis=0),
+                          W2 - lr * A1.T @ dlogits, b2 - lr * dlogits.sum(axis=0))
+    return {"W1": W1, "b1": b1, "W2": W2, "b2": b2}, np.array(losses)
+"""
+
 VARIANTS = [
+    # softmax_cross_entropy
+    Mutant("softmax_cross_entropy", "scipy's logsumexp and softmax, one-hot matrix, np.eye",
+           SOFTMAX_CE_BODY,
+           """    from scipy.special import logsumexp, softmax
+
+    logits = np.asarray(logits, dtype=float)
+    labels = np.asarray(y)
+    if logits.ndim != 2 or labels.shape != logits.shape[:1]:
+        raise ValueError("need logits of shape (N, C) and labels of shape (N,)")
+    N, C = logits.shape
+    if labels.min() < 0 or labels.max() >= C:
+        raise ValueError(f"labels must lie in 0..{C - 1}")
+    one_hot = np.eye(C)[labels]
+    loss = np.mean(logsumexp(logits, axis=1) - np.sum(one_hot * logits, axis=1))
+    return loss.item(), (softmax(logits, axis=1) - one_hot) / N
+"""),
+    Mutant("softmax_cross_entropy", "a loop over the rows with np.logaddexp.reduce and math",
+           SOFTMAX_CE_BODY,
+           """    import math
+
+    z = np.array(logits, dtype=np.float64)
+    if z.ndim != 2:
+        raise ValueError("logits must be 2-D")
+    N, C = z.shape
+    if len(np.shape(y)) != 1 or len(y) != N:
+        raise ValueError("one label per row of logits")
+    total, grad = 0.0, np.zeros((N, C))
+    for n in range(N):
+        label = int(y[n])
+        if not 0 <= label < C:
+            raise ValueError(f"label {label} outside 0..{C - 1}")
+        log_norm = np.logaddexp.reduce(z[n])
+        total += log_norm - z[n, label]
+        for k in range(C):
+            grad[n, k] = (math.exp(z[n, k] - log_norm) - (k == label)) / N
+    return total / N, grad
+"""),
+    # train_mlp_classifier
+    Mutant("train_mlp_classifier", "per-example loop that sums outer products, scipy's log_softmax",
+           TRAIN_BODY_LOOP,
+           """    from scipy.special import log_softmax
+
+    for _ in range(epochs):
+        gW1, gb1 = np.zeros_like(W1), np.zeros_like(b1)
+        gW2, gb2 = np.zeros_like(W2), np.zeros_like(b2)
+        total = 0.0
+        for n in range(N):
+            z1 = X[n] @ W1 + b1
+            a1 = np.where(z1 > 0, z1, 0.0)
+            log_p = log_softmax(a1 @ W2 + b2)
+            total -= log_p[y[n]]
+            d2 = np.exp(log_p)
+            d2[y[n]] -= 1.0
+            d1 = (W2 @ d2) * (z1 > 0)
+            gW2 += np.outer(a1, d2)
+            gb2 += d2
+            gW1 += np.outer(X[n], d1)
+            gb1 += d1
+        losses.append(total / N)
+        W1 = W1 - lr * gW1 / N
+        b1 = b1 - lr * gb1 / N
+        W2 = W2 - lr * gW2 / N
+        b2 = b2 - lr * gb2 / N
+    return dict(W1=W1, b1=b1, W2=W2, b2=b2), np.asarray(losses, dtype=float)
+"""),
+    Mutant("train_mlp_classifier", "np.einsum, a params dict and a grads dict, losses as a list",
+           TRAIN_BODY_LOOP,
+           """    params = {"W1": W1, "b1": b1, "W2": W2, "b2": b2}
+    for _ in range(epochs):
+        Z1 = np.einsum("ni,ih->nh", X, params["W1"]) + params["b1"]
+        A1 = np.clip(Z1, 0.0, None)
+        logits = np.einsum("nh,hc->nc", A1, params["W2"]) + params["b2"]
+        logits = logits - logits.max(axis=1, keepdims=True)
+        probs = np.exp(logits)
+        probs /= probs.sum(axis=1, keepdims=True)
+        losses.append(float(-np.log(probs[np.arange(N), y]).mean()))
+        d2 = (probs - one_hot) / N
+        d1 = np.einsum("nc,hc->nh", d2, params["W2"]) * (Z1 > 0)
+        grads = {"W1": np.einsum("ni,nh->ih", X, d1), "b1": d1.sum(axis=0),
+                 "W2": np.einsum("nh,nc->hc", A1, d2), "b2": d2.sum(axis=0)}
+        params = {name: params[name] - lr * grads[name] for name in params}
+    return params, losses
+"""),
     # multiple choice
     Mutant("MC_GRADIENT", "a set built from a string of letters",
            'MC_GRADIENT = {"a", "c"}', 'MC_GRADIENT = set("ac")'),
