@@ -59,6 +59,21 @@ MUTANTS = [
     Mutant("differential_learning_rates", "no ValueError for bad arguments",
            '        raise ValueError(f"need n_groups >= 1, top_lr > 0, factor >= 1; got {n_groups}, {top_lr}, {factor}")',
            "        pass"),
+    # choosing on validation
+    Mutant("choose_by_validation", "plain argmax of the validation accuracy: ignores tolerance and size",
+           "    return min(tied, key=lambda config: (n_trainable[config], -val_accuracy[config]))",
+           "    return max(val_accuracy, key=val_accuracy.get)"),
+    Mutant("choose_by_validation", "breaks ties toward the most trainable parameters",
+           "(n_trainable[config], -val_accuracy[config])", "(-n_trainable[config], -val_accuracy[config])"),
+    Mutant("choose_by_validation", "ignores the tolerance: only exact ties with the best count",
+           "accuracy >= best - tolerance", "accuracy >= best"),
+    Mutant("choose_by_validation", "among equally large configurations takes the first, not the most accurate",
+           "key=lambda config: (n_trainable[config], -val_accuracy[config])",
+           "key=lambda config: n_trainable[config]"),
+    Mutant("choose_by_validation", "no check that both dicts hold the same configurations",
+           '    if set(val_accuracy) != set(n_trainable):\n'
+           '        raise ValueError("val_accuracy and n_trainable must have the same configurations")\n',
+           ""),
     # multiple choice
     Mutant("MC_EARLY_FEATURES", "believes the top layers are the most general",
            'MC_EARLY_FEATURES = {"a", "c", "d"}', 'MC_EARLY_FEATURES = {"a", "b", "c", "d"}'),

@@ -118,6 +118,40 @@ VARIANTS = [
     while len(rates) < n_groups:
         rates.insert(0, rates[0] / factor)
     return np.array(rates)"""),
+    # choosing on validation
+    Mutant("choose_by_validation",
+           "one loop that keeps the best candidate so far; dict-view comparison",
+           """    if not val_accuracy:
+        raise ValueError("val_accuracy is empty: nothing to choose from")
+    if tolerance < 0:
+        raise ValueError(f"tolerance must be >= 0, got {tolerance}")
+    if set(val_accuracy) != set(n_trainable):
+        raise ValueError("val_accuracy and n_trainable must have the same configurations")
+    best = max(val_accuracy.values())
+    tied = [config for config, accuracy in val_accuracy.items() if accuracy >= best - tolerance]
+    return min(tied, key=lambda config: (n_trainable[config], -val_accuracy[config]))""",
+           """    if (len(val_accuracy) == 0 or tolerance < 0
+            or val_accuracy.keys() != n_trainable.keys()):
+        raise ValueError("need a non-empty dict, tolerance >= 0 and the same configurations")
+    best = max(val_accuracy.values())
+    chosen = None
+    for config, accuracy in val_accuracy.items():
+        if accuracy < best - tolerance:
+            continue
+        if chosen is None or n_trainable[config] < n_trainable[chosen]:
+            chosen = config
+        elif n_trainable[config] == n_trainable[chosen] and accuracy > val_accuracy[chosen]:
+            chosen = config
+    return chosen"""),
+    Mutant("choose_by_validation",
+           "stable sort by accuracy (descending), then by size; NumPy maximum",
+           """    best = max(val_accuracy.values())
+    tied = [config for config, accuracy in val_accuracy.items() if accuracy >= best - tolerance]
+    return min(tied, key=lambda config: (n_trainable[config], -val_accuracy[config]))""",
+           """    best = np.max(list(val_accuracy.values()))
+    ranked = sorted(val_accuracy, key=lambda config: -val_accuracy[config])
+    ranked = sorted(ranked, key=lambda config: n_trainable[config])
+    return next(config for config in ranked if val_accuracy[config] >= best - tolerance)"""),
     # multiple choice
     Mutant("MC_EARLY_FEATURES", "set of a string",
            'MC_EARLY_FEATURES = {"a", "c", "d"}', 'MC_EARLY_FEATURES = set("acd")'),
