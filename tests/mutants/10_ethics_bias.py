@@ -59,6 +59,38 @@ MUTANTS = [
     Mutant("group_thresholds", "positives of all groups instead of the group's own",
            "positive_scores = group_scores[y_true[groups == label] == 1]",
            "positive_scores = scores[y_true == 1]"),
+    # bootstrap intervals
+    Mutant("bootstrap_group_ci", "quantiles alpha and 1 - alpha (a 1 - 2 alpha interval)",
+           "np.quantile(replicates, [alpha / 2, 1 - alpha / 2])", "np.quantile(replicates, [alpha, 1 - alpha])"),
+    Mutant("bootstrap_group_ci", "estimate is the mean of the replicates",
+           "rows.append([float(rate(t, p)), float(lower), float(upper)])",
+           "rows.append([float(replicates.mean()), float(lower), float(upper)])"),
+    Mutant("bootstrap_group_ci", "seed ignored (a fresh unseeded generator)",
+           "rng = np.random.default_rng(seed)", "rng = np.random.default_rng()"),
+    Mutant("bootstrap_group_ci", "resamples all rows, not within each group (group sizes vary)",
+           """        positions = rng.integers(0, len(t), size=(n_boot, len(t)))
+        replicates = rate(t[positions], p[positions])""",
+           """        replicates = []
+        for _ in range(n_boot):
+            drawn = rng.integers(0, len(groups), len(groups))
+            in_group = groups[drawn] == label
+            replicates.append(rate(y_true[drawn][in_group], y_pred[drawn][in_group]))
+        replicates = np.array(replicates)"""),
+    Mutant("bootstrap_group_ci", "permutations: resampling without replacement",
+           "positions = rng.integers(0, len(t), size=(n_boot, len(t)))",
+           "positions = np.array([rng.permutation(len(t)) for _ in range(n_boot)])"),
+    Mutant("bootstrap_group_ci", "normal interval mean +- 1.96 sd instead of percentiles",
+           "lower, upper = np.quantile(replicates, [alpha / 2, 1 - alpha / 2])",
+           "lower, upper = replicates.mean() - 1.96 * replicates.std(), replicates.mean() + 1.96 * replicates.std()"),
+    Mutant("bootstrap_group_ci", "TPR over all rows of the sample (selection rate)",
+           "condition = t == (1 if metric == \"tpr\" else 0)",
+           "condition = (t == (1 if metric == \"tpr\" else 0)) | (metric == \"tpr\")"),
+    Mutant("bootstrap_group_ci", "a new generator for every group (same draws for groups of equal size)",
+           """    for label in labels:
+        t, p = y_true[groups == label], y_pred[groups == label]""",
+           """    for label in labels:
+        rng = np.random.default_rng(seed)
+        t, p = y_true[groups == label], y_pred[groups == label]"""),
     # model card
     Mutant("model_card", "rates rounded to two decimals",
            'f"{row[c]:.3f}"', 'f"{row[c]:.2f}"'),
@@ -73,6 +105,10 @@ MUTANTS = [
     # multiple choice
     Mutant("MC_BIAS_SOURCES", "arrests read as representation bias",
            'MC_BIAS_SOURCES = {"a", "b", "d", "f"}', 'MC_BIAS_SOURCES = {"a", "b", "c", "d", "f"}'),
+    Mutant("MC_HARMS", "thinks people left out show up in the users' selection rates",
+           'MC_HARMS = {"a", "b", "d"}', 'MC_HARMS = {"a", "b", "d", "e"}'),
+    Mutant("MC_HARMS", "thinks equal selection rates rule out quality-of-service harm",
+           'MC_HARMS = {"a", "b", "d"}', 'MC_HARMS = {"a", "b", "c", "d"}'),
     Mutant("MC_FAIRNESS_CRITERIA", "equalised odds confused with equal accuracy",
            'MC_FAIRNESS_CRITERIA = {"a", "b", "d", "e", "f"}', 'MC_FAIRNESS_CRITERIA = {"a", "b", "c", "d", "e"}'),
     Mutant("MC_PROXIES", "believes in fairness through unawareness",

@@ -106,6 +106,17 @@ MODEL_CARD_BODY = (
     return "\\n".join(parts)"""
 )
 
+BOOTSTRAP_CORE = """    rng = np.random.default_rng(seed)
+    labels = np.unique(groups)
+    rows = []
+    for label in labels:
+        t, p = y_true[groups == label], y_pred[groups == label]
+        positions = rng.integers(0, len(t), size=(n_boot, len(t)))
+        replicates = rate(t[positions], p[positions])
+        lower, upper = np.quantile(replicates, [alpha / 2, 1 - alpha / 2])
+        rows.append([float(rate(t, p)), float(lower), float(upper)])
+    return pd.DataFrame(rows, index=labels, columns=["estimate", "lower", "upper"])"""
+
 VARIANTS = [
     # per-group table
     Mutant("group_metrics", "pandas groupby over a DataFrame, rows collected in a dict",
@@ -267,6 +278,53 @@ VARIANTS = [
                 thresholds[label] = float(t)
                 break
     return thresholds"""),
+    # bootstrap intervals
+    Mutant("bootstrap_group_ci", "one replicate at a time with rng.choice, rates from "
+           "group_metrics, np.percentile",
+           BOOTSTRAP_CORE,
+           """    rng = np.random.default_rng(seed)
+    result = {}
+    for label in sorted(set(groups.tolist())):
+        t, p = y_true[groups == label], y_pred[groups == label]
+        one_group = np.zeros(len(t))
+
+        def value(tt, pp):
+            return float(group_metrics(tt, pp, one_group)[metric].iloc[0])
+
+        replicates = []
+        for _ in range(n_boot):
+            drawn = rng.choice(len(t), len(t))
+            replicates.append(value(t[drawn], p[drawn]))
+        low, high = np.percentile(replicates, [100 * alpha / 2, 100 * (1 - alpha / 2)])
+        result[label] = {"estimate": value(t, p), "lower": low, "upper": high}
+    return pd.DataFrame.from_dict(result, orient="index")"""),
+    Mutant("bootstrap_group_ci", "pandas groupby, rng.choice of row labels as one matrix, "
+           "masked means",
+           BOOTSTRAP_CORE,
+           """    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame({"t": y_true, "p": y_pred, "g": groups})
+    columns = {"estimate": [], "lower": [], "upper": []}
+    labels = []
+    for label, part in frame.groupby("g", sort=True):
+        rows_of_group = np.arange(len(part))
+        drawn = rng.choice(rows_of_group, size=(n_boot, len(part)))
+        t_all = np.vstack([part["t"].to_numpy(), part["t"].to_numpy()[drawn]])
+        p_all = np.vstack([part["p"].to_numpy(), part["p"].to_numpy()[drawn]])
+        if metric == "selection_rate":
+            values = p_all.mean(axis=1)
+        elif metric == "accuracy":
+            values = (p_all == t_all).mean(axis=1)
+        else:
+            mask = t_all == 1 if metric == "tpr" else t_all == 0
+            counts = mask.sum(axis=1)
+            values = np.divide((p_all * mask).sum(axis=1), counts, out=np.zeros(len(counts)),
+                               where=counts > 0)
+        labels.append(label)
+        columns["estimate"].append(values[0])
+        low, high = np.quantile(values[1:], (alpha / 2, 1 - alpha / 2))
+        columns["lower"].append(low)
+        columns["upper"].append(high)
+    return pd.DataFrame(columns, index=labels)"""),
     # model card
     Mutant("model_card", "to_dict rows, gaps as a Series, other free text, sections joined once",
            MODEL_CARD_BODY,
@@ -297,6 +355,8 @@ VARIANTS = [
     # multiple choice
     Mutant("MC_BIAS_SOURCES", "set of a string",
            'MC_BIAS_SOURCES = {"a", "b", "d", "f"}', 'MC_BIAS_SOURCES = set("abdf")'),
+    Mutant("MC_HARMS", "letters in another order, from a list",
+           'MC_HARMS = {"a", "b", "d"}', 'MC_HARMS = set(["d", "a", "b"])'),
     Mutant("MC_FAIRNESS_CRITERIA", "letters in another order",
            'MC_FAIRNESS_CRITERIA = {"a", "b", "d", "e", "f"}',
            'MC_FAIRNESS_CRITERIA = {"f", "e", "d", "b", "a"}'),
