@@ -25,7 +25,7 @@ def test_artifact_is_small_and_is_the_scripts_architecture():
     assert [layer.name for layer in trained.layers] == [layer.name for layer in fresh.layers]
     assert trained.count_params() == fresh.count_params()
     assert trained.input_shape == (None, 8, 8, 1) and trained.output_shape == (None, 5)
-    assert trained.get_layer("features") is not None
+    assert trained.get_layer("features").output.shape == fresh.get_layer("features").output.shape
 
 
 def test_artifact_classifies_the_source_digits():

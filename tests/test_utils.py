@@ -84,7 +84,13 @@ def test_training_helpers():
     history = training.fit(model, X, y, epochs=2)
     assert len(history.history["loss"]) == 2
     assert training.predict(model, X).shape == (4, 1)
-    assert 0.0 <= training.accuracy(model, X, y) <= 1.0
+    # p = sigmoid(x1 + x2 - 0.5) predicts 1 at every corner but (0, 0): right on 3 of XOR's 4
+    model.set_weights([np.ones((2, 1), "float32"), np.array([-0.5], "float32")])
+    assert training.accuracy(model, X, y) == 0.75
+    scores = keras.Sequential([keras.Input((2,)), keras.layers.Dense(2)])  # argmax of two scores
+    scores.set_weights([np.array([[0.0, 1.0], [0.0, 1.0]], "float32"),
+                        np.array([0.5, 0.0], "float32")])
+    assert training.accuracy(scores, X, y) == 0.75
 
 
 def test_hiring_data_injects_the_requested_bias():
