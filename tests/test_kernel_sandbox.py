@@ -260,10 +260,12 @@ def test_restart_starts_from_an_empty_home(spec):
 
 def test_interrupt_reaches_the_kernel(spec):
     async def scenario(km, kc):
-        kc.execute("import time; time.sleep(60)")
+        msg_id = kc.execute("import time; time.sleep(60)")
         await asyncio.sleep(1)
         await km.interrupt_kernel()
         reply = await kc.get_shell_msg(timeout=10)
+        while reply["parent_header"].get("msg_id") != msg_id:  # e.g. a kernel_info_reply
+            reply = await kc.get_shell_msg(timeout=10)
         assert reply["content"]["ename"] == "KeyboardInterrupt"
         assert await km.is_alive()
 
