@@ -163,6 +163,7 @@ def test_ring_of_gaussians():
     assert nearest.max() < 0.6
 
 
+@pytest.mark.slow  # trains four networks
 def test_lr_curves_are_what_the_script_makes():
     import json
     import os
