@@ -34,6 +34,36 @@ TRAIN_STEP_G_UPDATE = (
     "    g_opt.apply_gradients(zip(g_grads, generator.trainable_variables))\n"
 )
 
+DCGAN_SEQUENTIAL = (
+    "return keras.Sequential([\n"
+    "        keras.Input((latent_dim,)),\n"
+    "        keras.layers.Dense(4 * filters, use_bias=False),\n"
+    "        keras.layers.Reshape((2, 2, filters)),\n"
+    "        keras.layers.BatchNormalization(),\n"
+    "        keras.layers.ReLU(),\n"
+    "        keras.layers.Conv2DTranspose(filters // 2, 4, strides=2, padding=\"same\", "
+    "use_bias=False),\n"
+    "        keras.layers.BatchNormalization(),\n"
+    "        keras.layers.ReLU(),\n"
+    "        keras.layers.Conv2DTranspose(1, 4, strides=2, padding=\"same\", "
+    "activation=\"tanh\"),\n"
+    "    ])"
+)
+WGAN_WASSERSTEIN = (
+    "    wasserstein = tf.reduce_mean(critic(fake)) - tf.reduce_mean(critic(real))\n"
+    "    interpolates = epsilon * real + (1.0 - epsilon) * fake\n"
+)
+WGAN_TAPE = (
+    "    with tf.GradientTape() as tape:\n"
+    "        tape.watch(interpolates)\n"
+    "        scores = critic(interpolates)\n"
+)
+WGAN_NORMS = (
+    "    grads = tape.gradient(scores, interpolates)   # row i: d score_i / d x_hat_i\n"
+    "    grads = tf.reshape(grads, [tf.shape(grads)[0], -1])\n"
+    "    norms = tf.sqrt(tf.reduce_sum(tf.square(grads), axis=1))\n"
+)
+
 VARIANTS = [
     # losses from logits
     Mutant("discriminator_loss", "keras BinaryCrossentropy(from_logits=True), flattened logits",
@@ -181,6 +211,59 @@ VARIANTS = [
            "    return (1.0 - t) * z0[None, :] + t * z1[None, :]",
            "rows = [z0 + t * (z1 - z0) for t in np.linspace(0.0, 1.0, steps)]\n"
            "    return np.array(rows, dtype=float)"),
+    # DCGAN generator
+    Mutant("build_dcgan_generator",
+           "functional API, Activation('relu') layers, tuple kernel sizes and strides",
+           DCGAN_SEQUENTIAL,
+           "z = keras.Input(shape=(latent_dim,))\n"
+           "    h = keras.layers.Dense(units=4 * filters, use_bias=False, activation=None)(z)\n"
+           "    h = keras.layers.Reshape(target_shape=(2, 2, filters))(h)\n"
+           "    h = keras.layers.Activation(\"relu\")(keras.layers.BatchNormalization()(h))\n"
+           "    h = keras.layers.Conv2DTranspose(filters=filters // 2, kernel_size=(4, 4),\n"
+           '                                     strides=(2, 2), padding="same",\n'
+           "                                     use_bias=False)(h)\n"
+           "    h = keras.layers.BatchNormalization()(h)\n"
+           "    h = keras.layers.Activation(keras.activations.relu)(h)\n"
+           "    images = keras.layers.Conv2DTranspose(1, (4, 4), strides=(2, 2), padding='same',\n"
+           "                                          activation=keras.activations.tanh)(h)\n"
+           "    return keras.Model(z, images)"),
+    Mutant("build_dcgan_generator",
+           "Sequential built with add(), a loop over the normalised stages",
+           DCGAN_SEQUENTIAL,
+           "model = keras.Sequential()\n"
+           "    model.add(keras.Input(shape=(latent_dim,)))\n"
+           "    model.add(keras.layers.Dense(2 * 2 * filters, use_bias=False))\n"
+           "    model.add(keras.layers.Reshape((2, 2, filters)))\n"
+           "    for channels in (filters // 2, None):\n"
+           "        model.add(keras.layers.BatchNormalization())\n"
+           "        model.add(keras.layers.ReLU())\n"
+           "        if channels is not None:\n"
+           "            model.add(keras.layers.Conv2DTranspose(\n"
+           '                channels, 4, strides=2, padding="same", use_bias=False))\n'
+           "    model.add(keras.layers.Conv2DTranspose(\n"
+           '        1, 4, strides=2, padding="same", activation="tanh"))\n'
+           "    return model"),
+    # WGAN-GP critic loss
+    Mutant("wgan_gp_critic_loss", "batch_jacobian and tf.norm of the flattened gradients",
+           WGAN_TAPE + WGAN_NORMS,
+           "    with tf.GradientTape() as tape:\n"
+           "        tape.watch(interpolates)\n"
+           "        scores = critic(interpolates)\n"
+           "    jacobian = tape.batch_jacobian(scores, interpolates)    # (N, 1, ...)\n"
+           "    norms = tf.norm(tf.reshape(jacobian, [real.shape[0], -1]), axis=1)\n"),
+    Mutant("wgan_gp_critic_loss",
+           "fake + epsilon (real - fake), squares summed over the non-batch axes, keras.ops means",
+           WGAN_WASSERSTEIN + WGAN_TAPE + WGAN_NORMS
+           + "    penalty = tf.reduce_mean(tf.square(norms - 1.0))\n",
+           "    wasserstein = keras.ops.mean(critic(fake)) - keras.ops.mean(critic(real))\n"
+           "    interpolates = fake + epsilon * (real - fake)\n"
+           "    with tf.GradientTape() as tape:\n"
+           "        tape.watch(interpolates)\n"
+           "        total_score = tf.reduce_sum(critic(interpolates))\n"
+           "    grads = tape.gradient(total_score, interpolates)\n"
+           "    squares = tf.reduce_sum(grads ** 2, axis=list(range(1, len(grads.shape))))\n"
+           "    norms = tf.sqrt(squares + 1e-12)\n"
+           "    penalty = keras.ops.mean((norms - 1.0) ** 2)\n"),
     # multiple choice
     Mutant("MC_LOSSES", "set of a string",
            'MC_LOSSES = {"a", "c", "e", "f"}', 'MC_LOSSES = set("acef")'),
@@ -194,4 +277,6 @@ VARIANTS = [
            'MC_LATENT = {"a", "c", "d"}', 'MC_LATENT = {letter for letter in "acd"}'),
     Mutant("MC_APPLICATIONS", "set of a string, another order",
            'MC_APPLICATIONS = {"a", "b", "c", "e"}', 'MC_APPLICATIONS = set("ecba")'),
+    Mutant("MC_ARCHITECTURES", "set of a string, another order",
+           'MC_ARCHITECTURES = {"a", "b", "d", "f"}', 'MC_ARCHITECTURES = set("fdba")'),
 ]
