@@ -15,6 +15,23 @@ MUTANTS = [
     Mutant("rnn_forward", "restarts every step from h0", "rnn_cell_forward(X[:, t, :], h, Wx",
            "rnn_cell_forward(X[:, t, :], np.asarray(h0, dtype=float), Wx"),
     Mutant("rnn_forward", "reads the sequences in reverse order", "X[:, t, :]", "X[:, T - 1 - t, :]"),
+    # backpropagation through time
+    Mutant("rnn_backward", "forgets the gradient arriving from the next step (no recurrent term)",
+           "(dH[:, t] + dh_next)", "dH[:, t]"),
+    Mutant("rnn_backward", "tanh derivative of the previous state (1 - h_{t-1}^2)",
+           "(1 - H[:, t] ** 2)", "(1 - H_prev[:, t] ** 2)"),
+    Mutant("rnn_backward", "tanh derivative written as 1 - tanh(h_t)^2", "(1 - H[:, t] ** 2)",
+           "(1 - np.tanh(H[:, t]) ** 2)"),
+    Mutant("rnn_backward", "dWh overwritten at every step instead of summed over time", "dWh += ", "dWh = "),
+    Mutant("rnn_backward", "recurrence through Wh instead of Wh.T", "dh_next = delta @ Wh.T",
+           "dh_next = delta @ Wh"),
+    Mutant("rnn_backward", "dWh from h_t instead of h_{t-1}", "dWh += H_prev[:, t].T @ delta",
+           "dWh += H[:, t].T @ delta"),
+    Mutant("rnn_backward", "returns the gradient of the first pre-activation as dh0",
+           "return dX, dWx, dWh, db, dh_next", "return dX, dWx, dWh, db, delta"),
+    Mutant("rnn_backward", "db averaged over the batch instead of summed", "db += delta.sum(axis=0)",
+           "db += delta.mean(axis=0)"),
+    Mutant("rnn_backward", "no check that dH has the shape of H", " or dH.shape != H.shape:", ":"),
     # gradient clipping
     Mutant("clip_by_global_norm", "always rescales to max_norm, even small gradients",
            "max(global_norm, max_norm)", "global_norm"),
@@ -30,6 +47,30 @@ MUTANTS = [
     Mutant("lstm_cell_forward", "h = o * c (cell state not squashed)", "h = o * np.tanh(c)", "h = o * c"),
     Mutant("lstm_cell_forward", "forget and input gates swapped", "c = f * c_prev + i * g", "c = i * c_prev + f * g"),
     Mutant("lstm_cell_forward", "sigmoid for the candidate", "np.tanh(z_c)", "sigmoid(z_c)"),
+    # scaled dot-product attention
+    Mutant("scaled_dot_product_attention", "no scaling by sqrt(d_k)", " / np.sqrt(Q.shape[2])", ""),
+    Mutant("scaled_dot_product_attention", "scales by d_k instead of sqrt(d_k)", "/ np.sqrt(Q.shape[2])",
+           "/ Q.shape[2]"),
+    Mutant("scaled_dot_product_attention", "softmax normalised over the queries instead of the keys",
+           "weights / weights.sum(axis=-1, keepdims=True)", "weights / weights.sum(axis=1, keepdims=True)"),
+    Mutant("scaled_dot_product_attention", "mask applied after the softmax, rows not renormalised",
+           "        scores = np.where(allowed, scores, -np.inf)\n"
+           "    scores = scores - scores.max(axis=-1, keepdims=True)\n"
+           "    weights = np.exp(scores)\n"
+           "    weights = weights / weights.sum(axis=-1, keepdims=True)\n",
+           "    scores = scores - scores.max(axis=-1, keepdims=True)\n"
+           "    weights = np.exp(scores)\n"
+           "    weights = weights / weights.sum(axis=-1, keepdims=True)\n"
+           "    if mask is not None:\n"
+           "        weights = weights * allowed\n"),
+    Mutant("scaled_dot_product_attention", "mask ignored", "scores = np.where(allowed, scores, -np.inf)",
+           "scores = scores"),
+    Mutant("scaled_dot_product_attention", "mask read the wrong way round (True = hidden)",
+           "np.where(allowed, scores, -np.inf)", "np.where(allowed, -np.inf, scores)"),
+    Mutant("scaled_dot_product_attention", "no shift by the row maximum: overflow for large scores",
+           "    scores = scores - scores.max(axis=-1, keepdims=True)\n", ""),
+    Mutant("scaled_dot_product_attention", "a fully masked row is not an error",
+           "if not allowed.any(axis=-1).all():", "if False:"),
     # Keras models
     Mutant("build_sequence_classifier", "softmax on a single output unit",
            'keras.layers.Dense(1, activation="sigmoid")', 'keras.layers.Dense(1, activation="softmax")'),
@@ -52,6 +93,18 @@ MUTANTS = [
     Mutant("make_windows", "no error for horizon 0", "if window < 1 or horizon < 1:", "if window < 1:"),
     Mutant("make_windows", "drops the last window", "for k in range(n_windows)])\n    y = series[window + horizon - 1:]",
            "for k in range(n_windows - 1)])\n    y = series[window + horizon - 1:-1]"),
+    # perplexity
+    Mutant("perplexity", "log base 2 inside, exp outside", "np.log(p_target)", "np.log2(p_target)"),
+    Mutant("perplexity", "sum of the log-probabilities instead of the mean", "np.mean(np.log(p_target))",
+           "np.sum(np.log(p_target))"),
+    Mutant("perplexity", "returns the cross-entropy, not its exponential",
+           "float(np.exp(-np.mean(np.log(p_target))))", "float(-np.mean(np.log(p_target)))"),
+    Mutant("perplexity", "inverse of the mean probability instead of the geometric mean",
+           "float(np.exp(-np.mean(np.log(p_target))))", "float(1.0 / np.mean(p_target))"),
+    Mutant("perplexity", "uses the largest probability instead of the target's",
+           "np.take_along_axis(probs, targets[..., None].astype(int), axis=-1)[..., 0]", "probs.max(axis=-1)"),
+    Mutant("perplexity", "no check of the target range",
+           "if targets.size and (targets.min() < 0 or targets.max() >= probs.shape[-1]):", "if False:"),
     # multiple choice
     Mutant("MC_SHARING", "believes every step has its own weights",
            'MC_SHARING = {"a", "c", "d"}', 'MC_SHARING = {"a", "b", "c", "d"}'),

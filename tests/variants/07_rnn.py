@@ -47,6 +47,37 @@ VARIANTS = [
            "        h = np.tanh(x_t @ Wx + h @ Wh + b)\n"
            "        H[:, t] = h\n"
            "    return H"),
+    # backpropagation through time
+    Mutant("rnn_backward", "all deltas first, then np.einsum over batch and time",
+           "    dX = np.zeros_like(X)\n"
+           "    dWx, dWh, db = np.zeros_like(Wx), np.zeros_like(Wh), np.zeros(n_h)\n"
+           "    dh_next = np.zeros_like(h0)  # what reaches h_t from step t + 1 "
+           "(nothing after the last)\n"
+           "    for t in reversed(range(X.shape[1])):\n"
+           "        delta = (dH[:, t] + dh_next) * (1 - H[:, t] ** 2)\n"
+           "        dX[:, t] = delta @ Wx.T\n"
+           "        dWx += X[:, t].T @ delta\n"
+           "        dWh += H_prev[:, t].T @ delta\n"
+           "        db += delta.sum(axis=0)\n"
+           "        dh_next = delta @ Wh.T\n"
+           "    return dX, dWx, dWh, db, dh_next",
+           "    deltas = np.empty_like(H)\n"
+           "    carry = np.zeros(h0.shape)\n"
+           "    for t in range(X.shape[1] - 1, -1, -1):\n"
+           "        deltas[:, t] = (dH[:, t] + carry) * (1.0 - np.square(H[:, t]))\n"
+           "        carry = np.einsum(\"nj,kj->nk\", deltas[:, t], Wh)\n"
+           "    dX = np.einsum(\"ntj,ij->nti\", deltas, Wx)\n"
+           "    dWx = np.einsum(\"nti,ntj->ij\", X, deltas)\n"
+           "    dWh = np.einsum(\"ntk,ntj->kj\", H_prev, deltas)\n"
+           "    return dX, dWx, dWh, deltas.sum(axis=(0, 1)), carry"),
+    Mutant("rnn_backward", "h_{t-1} stacked from a list of states instead of concatenated",
+           "    H_prev = np.concatenate([h0[:, None, :], H[:, :-1, :]], axis=1)",
+           "    H_prev = np.stack([h0] + [H[:, t - 1] for t in range(1, X.shape[1])], axis=1)"),
+    Mutant("rnn_backward", "computes in float32",
+           "    X, h0, H, dH = (np.asarray(a, dtype=float) for a in (X, h0, H, dH))\n"
+           "    Wx, Wh = np.asarray(Wx, dtype=float), np.asarray(Wh, dtype=float)",
+           "    X, h0, H, dH = (np.asarray(a, dtype=np.float32) for a in (X, h0, H, dH))\n"
+           "    Wx, Wh = np.asarray(Wx, dtype=np.float32), np.asarray(Wh, dtype=np.float32)"),
     # gradient clipping
     Mutant("clip_by_global_norm", "norm from np.vdot, clips only above max_norm, copies otherwise",
            "grads = [np.asarray(g, dtype=float) for g in grads]\n"
@@ -79,6 +110,56 @@ VARIANTS = [
            "blocks = zip(np.split(kernel, 4, axis=1), np.split(recurrent_kernel, 4, axis=1),\n"
            "                 np.split(bias, 4))\n"
            "    z_i, z_f, z_c, z_o = (x_t @ K + h_prev @ R + b for K, R, b in blocks)"),
+    # scaled dot-product attention
+    Mutant("scaled_dot_product_attention", "TensorFlow softmax, np.einsum, -1e9 for masked scores",
+           "    scores = Q @ np.swapaxes(K, 1, 2) / np.sqrt(Q.shape[2])\n"
+           "    if mask is not None:\n"
+           "        allowed = np.broadcast_to(np.asarray(mask) != 0, scores.shape)\n"
+           "        if not allowed.any(axis=-1).all():\n"
+           "            raise ValueError(\"a row of the mask is all False: that query has no key "
+           "to attend to\")\n"
+           "        scores = np.where(allowed, scores, -np.inf)\n"
+           "    scores = scores - scores.max(axis=-1, keepdims=True)\n"
+           "    weights = np.exp(scores)\n"
+           "    weights = weights / weights.sum(axis=-1, keepdims=True)\n"
+           "    return weights @ V, weights",
+           "    scores = np.einsum(\"nqd,nkd->nqk\", Q, K) / Q.shape[-1] ** 0.5\n"
+           "    if mask is not None:\n"
+           "        allowed = np.broadcast_to(np.asarray(mask).astype(bool), scores.shape)\n"
+           "        if (~allowed).all(axis=-1).any():\n"
+           "            raise ValueError(\"a query with no allowed key\")\n"
+           "        scores = np.where(allowed, scores, -1e9)\n"
+           "    weights = tf.nn.softmax(tf.constant(scores), axis=-1)\n"
+           "    return tf.matmul(weights, tf.constant(V)).numpy(), weights.numpy()"),
+    Mutant("scaled_dot_product_attention", "loops over examples and queries, exp of allowed scores",
+           "    scores = Q @ np.swapaxes(K, 1, 2) / np.sqrt(Q.shape[2])\n"
+           "    if mask is not None:\n"
+           "        allowed = np.broadcast_to(np.asarray(mask) != 0, scores.shape)\n"
+           "        if not allowed.any(axis=-1).all():\n"
+           "            raise ValueError(\"a row of the mask is all False: that query has no key "
+           "to attend to\")\n"
+           "        scores = np.where(allowed, scores, -np.inf)\n"
+           "    scores = scores - scores.max(axis=-1, keepdims=True)\n"
+           "    weights = np.exp(scores)\n"
+           "    weights = weights / weights.sum(axis=-1, keepdims=True)\n"
+           "    return weights @ V, weights",
+           "    N, T_q, d_k = Q.shape\n"
+           "    ok = np.ones((N, T_q, K.shape[1]), dtype=bool)\n"
+           "    if mask is not None:\n"
+           "        ok = ok & (np.asarray(mask) != 0)\n"
+           "    weights = np.zeros(ok.shape)\n"
+           "    for n in range(N):\n"
+           "        for i in range(T_q):\n"
+           "            keys = np.flatnonzero(ok[n, i])\n"
+           "            if len(keys) == 0:\n"
+           "                raise ValueError(f\"query {i} of example {n} has no key\")\n"
+           "            s = np.array([Q[n, i] @ K[n, j] for j in keys]) / np.sqrt(d_k)\n"
+           "            e = np.exp(s - s.max())\n"
+           "            weights[n, i, keys] = e / e.sum()\n"
+           "    return np.einsum(\"nqk,nkv->nqv\", weights, V), weights"),
+    Mutant("scaled_dot_product_attention", "computes in float32",
+           "Q, K, V = (np.asarray(a, dtype=float) for a in (Q, K, V))",
+           "Q, K, V = (np.asarray(a, dtype=np.float32) for a in (Q, K, V))"),
     # Keras models
     Mutant("build_sequence_classifier", "Sequential with add(), keywords, an activation object",
            "return keras.Sequential([\n"
@@ -129,6 +210,19 @@ VARIANTS = [
            "    y = series[window + horizon - 1:]",
            "X = np.lib.stride_tricks.sliding_window_view(series, window)[:n_windows].copy()\n"
            "    y = series[window + horizon - 1:].copy()"),
+    # perplexity
+    Mutant("perplexity", "bits per character first, then 2 ** bits",
+           "return float(np.exp(-np.mean(np.log(p_target))))",
+           "bits = -np.mean(np.log2(p_target))\n    return float(2.0 ** bits)"),
+    Mutant("perplexity", "one-hot targets, the target's probability by a sum over the classes",
+           "p_target = np.take_along_axis(probs, targets[..., None].astype(int), axis=-1)[..., 0]\n"
+           "    return float(np.exp(-np.mean(np.log(p_target))))",
+           "one_hot = np.eye(probs.shape[-1])[targets]\n"
+           "    log_p = np.log(np.sum(probs * one_hot, axis=-1))\n"
+           "    return np.exp(-log_p.sum() / log_p.size)"),
+    Mutant("perplexity", "probabilities in float32",
+           "probs, targets = np.asarray(probs, dtype=float), np.asarray(targets)",
+           "probs, targets = np.asarray(probs, dtype=np.float32), np.asarray(targets)"),
     # multiple choice
     Mutant("MC_SHARING", "set of a string",
            'MC_SHARING = {"a", "c", "d"}', 'MC_SHARING = set("acd")'),
