@@ -18,6 +18,12 @@ c.CourseDirectory.ignore = [
     ".ipynb_checkpoints", "*.pyc", "__pycache__", ".DS_Store", "*.egg-info", "*.log",
 ]
 
+# nbgrader's exchange (release_assignment, collect, release_feedback) on a shared machine or
+# JupyterHub: a folder every student can write to, named by COURSE_EXCHANGE. Unset, the
+# course uses no exchange (submissions come as folders or an LMS zip: `course collect`).
+if os.environ.get("COURSE_EXCHANGE"):
+    c.Exchange.root = os.path.abspath(os.environ["COURSE_EXCHANGE"])
+
 # Student stubs.
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"

@@ -217,13 +217,13 @@ def _already_graded(job: Job, root: Path) -> bool:
         job.folder, source_notebook(job.chapter, root))
 
 
-def autograde(chapters: list[str], root: Path = ROOT, workers: int = 2, force: bool = False,
-              students: list[str] | None = None) -> list[outcomes.Outcome]:
-    """Grade every submission of ``chapters`` (``workers`` at a time) and return the
-    outcomes, in submission order. Without ``force``, submissions already graded from the
-    same files are skipped (their earlier outcome is returned)."""
-    if workers < 1:
-        raise CourseError(f"--workers must be at least 1 (got {workers})")
+def plan(chapters: list[str], root: Path = ROOT, force: bool = False,
+         students: list[str] | None = None
+         ) -> tuple[list[Job], dict[Job, outcomes.Outcome], list[Job]]:
+    """What a run has to do: ``(every job, the earlier outcome of each job kept as graded,
+    the jobs to grade)``. Chapters missing from the gradebook are registered first. Without
+    ``force``, a job graded before from the same files (its outcome and gradebook entry
+    present, see ``_already_graded``) is kept."""
     jobs = find_jobs(chapters, root)
     if students:
         jobs = [j for j in jobs if j.student in students]
@@ -231,13 +231,24 @@ def autograde(chapters: list[str], root: Path = ROOT, workers: int = 2, force: b
     if missing:
         release.register(missing, root)
     graded = {(s.chapter, s.student) for s in gradebook.scores(root)}
-    results: dict[Job, outcomes.Outcome] = {}
+    kept: dict[Job, outcomes.Outcome] = {}
     todo = []
     for job in jobs:
         if not force and (job.chapter, job.student) in graded and _already_graded(job, root):
-            results[job] = outcomes.load(job.chapter, job.student, root)
+            kept[job] = outcomes.load(job.chapter, job.student, root)
         else:
             todo.append(job)
+    return jobs, kept, todo
+
+
+def autograde(chapters: list[str], root: Path = ROOT, workers: int = 2, force: bool = False,
+              students: list[str] | None = None) -> list[outcomes.Outcome]:
+    """Grade every submission of ``chapters`` (``workers`` at a time) and return the
+    outcomes, in submission order. Without ``force``, submissions already graded from the
+    same files are skipped (their earlier outcome is returned)."""
+    if workers < 1:
+        raise CourseError(f"--workers must be at least 1 (got {workers})")
+    jobs, results, todo = plan(chapters, root, force, students)
     with _fork_server(root) as server, ThreadPoolExecutor(max_workers=workers) as pool, \
             progress(len(todo), f"autograding ({workers} workers)") as bar:
         futures = {pool.submit(grade_one, job, root, force=force, server=server): job

@@ -4,8 +4,10 @@
 2. Autograde wall time for the same submissions (half reference, half blank) with **stock**
    ``nbgrader autograde`` (default preprocessors: none of this course's, only the course
    folder, the cell timeout and ``IgnorePattern``; one process, one submission after
-   another), ``course autograde --workers 1`` and ``--workers 2``, in a scratch copy of the
-   course (the real gradebook is not touched), and whether all three gave the same grades.
+   another), ``course autograde --workers 1``, ``--workers 2`` and ``--cluster local:2`` (Dask,
+   two worker processes of one thread: the cluster path's overhead per submission is its
+   time minus ``--workers 2``'s, divided by the submissions), in a scratch copy of the course
+   (the real gradebook is not touched), and whether all of them gave the same grades.
 3. The fixed cost per submission: ``course autograde --workers 1`` on blank submissions (a
    run of one, and what each further one adds).
 """
@@ -101,8 +103,14 @@ def _stock_autograde(scratch: Path, chapter: str) -> None:
         config.write_text(course_config)
 
 
+CLUSTER_LABEL = "course autograde --cluster local:2"
+
+
 def time_autograde(chapter: str, submissions: int, root: Path = ROOT) -> list[tuple]:
-    """(label, seconds, grades) for stock nbgrader, workers=1 and workers=2."""
+    """(label, seconds, grades) for stock nbgrader, workers=1, workers=2 and a local Dask
+    cluster of two workers (its start-up included, as an instructor would wait for it)."""
+    from course import cluster
+
     scratch = scratch_course(chapter, submissions, root)
     runs = []
     _fresh_gradebook(scratch, chapter)
@@ -115,7 +123,18 @@ def time_autograde(chapter: str, submissions: int, root: Path = ROOT) -> list[tu
         autograde.autograde([chapter], scratch, workers=workers, force=True)
         runs.append((f"course autograde --workers {workers}", time.perf_counter() - start,
                      _grades(scratch)))
+    _fresh_gradebook(scratch, chapter)
+    start = time.perf_counter()
+    cluster.autograde([chapter], scratch, "local:2", force=True, say=lambda line: None)
+    runs.append((CLUSTER_LABEL, time.perf_counter() - start, _grades(scratch)))
     return runs
+
+
+def cluster_overhead(runs: list[tuple], submissions: int) -> float:
+    """Seconds per submission the Dask path adds to ``--workers 2`` (same two workers; the
+    cluster's start-up included)."""
+    seconds = {label: value for label, value, _ in runs}
+    return (seconds[CLUSTER_LABEL] - seconds["course autograde --workers 2"]) / submissions
 
 
 def fixed_cost(chapter: str, root: Path = ROOT, blanks: int = 4) -> tuple[float, float]:
@@ -158,6 +177,8 @@ def bench(chapters: list[str], submissions: int = 8, root: Path = ROOT) -> None:
         table.add_row(label, f"{value:.1f}", f"{baseline / value:.2f}x",
                       "yes" if grades == runs[0][2] else "NO")
     console.print(table)
+    console.print(f"Dask path (--cluster local:2) overhead vs --workers 2: "
+                  f"{cluster_overhead(runs, submissions):+.1f} s per submission")
     alone, each = fixed_cost(chapter, root)
     console.print(f"fixed cost (blank {chapter}, --workers 1): a run of one submission "
                   f"{alone:.1f} s; each further submission {each:.1f} s")

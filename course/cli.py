@@ -16,6 +16,7 @@ from rich.table import Table
 
 from course import autograde as autograde_mod
 from course import bench as bench_mod
+from course import collect as collect_mod
 from course import demo as demo_mod
 from course import feedback as feedback_mod
 from course import release as release_mod
@@ -48,6 +49,20 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_argument("--workers", type=int, default=2, help="submissions graded at once")
     sub.add_argument("--force", action="store_true", help="regrade submissions already graded")
     sub.add_argument("--student", action="append", help="grade only this student (repeatable)")
+    sub.add_argument("--cluster", metavar="ADDRESS",
+                     help="grade on a Dask cluster: a scheduler address (tcp://host:8786) or "
+                          "local:N for N worker processes on this machine (--workers is then "
+                          "not used)")
+    sub = command("collect", "bring submissions into submitted/<student>/<chapter>/ from "
+                             "nbgrader's exchange (COURSE_EXCHANGE) or an LMS zip (--zip)")
+    sub.add_argument("--zip", type=Path, metavar="FILE",
+                     help="a Canvas or Moodle download whose file names name the students")
+    sub.add_argument("--chapter", help="with --zip: the chapter of every notebook in the zip "
+                                       "(default: the chapter each file is named after)")
+    sub.add_argument("--force", action="store_true",
+                     help="with --zip: replace a different notebook already in submitted/")
+    sub.formatter_class = argparse.RawDescriptionHelpFormatter
+    sub.epilog = COLLECT_PATTERNS
     command("feedback", "write HTML feedback for autograded submissions")
     command("report", "write reports/grades.csv and reports/report.html", chapters=False)
     sub = command("demo", "run the whole pipeline on three demo students")
@@ -98,10 +113,15 @@ def run(args: argparse.Namespace) -> None:
         console.print(f"release/ {'is in sync' if args.check else 'written'} for "
                       f"{', '.join(chapters)}")
     elif args.command == "autograde":
-        results = autograde_mod.autograde(chapters, root, workers=args.workers,
-                                          force=args.force, students=args.student)
+        if args.cluster:
+            results = run_on_cluster(chapters, root, args)
+        else:
+            results = autograde_mod.autograde(chapters, root, workers=args.workers,
+                                              force=args.force, students=args.student)
         print_outcomes(results)
         print_score_table(root)
+    elif args.command == "collect":
+        run_collect(chapters, root, args)
     elif args.command == "feedback":
         pages = feedback_mod.feedback(chapters, root)
         console.print(f"{pages} feedback pages in feedback/")
@@ -112,6 +132,58 @@ def run(args: argparse.Namespace) -> None:
         run_demo(chapters, root, args.workers)
     elif args.command == "bench":
         bench_mod.bench(chapters, submissions=args.submissions, root=root)
+
+
+COLLECT_PATTERNS = """file names in an LMS zip:
+  Canvas  <studentname>_<id>_<submissionid>_<filename>   (also <studentname>_LATE_...)
+  Moodle  <Full Name>_<id>_assignsubmission_file_<filename>   (or that folder/<filename>)
+the student id is the name in lower case, letters and digits (Moodle's spaces become _)"""
+
+
+def run_collect(chapters: list[str], root: Path, args: argparse.Namespace) -> None:
+    """``collect``: from the exchange (nbgrader collect), or from an LMS zip with a line for
+    every file placed and every file not placed."""
+    if args.zip is None:
+        if args.chapter or args.force:
+            raise CourseError("--chapter and --force go with --zip")
+        lines = collect_mod.collect_exchange(chapters, root)
+        for line in lines or ["no submissions in the exchange"]:
+            console.print(line, markup=False)
+        return
+    if args.chapters:
+        raise CourseError("with --zip, name the chapter with --chapter")
+    placed, skipped = collect_mod.collect_zip(args.zip, root, chapter=args.chapter,
+                                              force=args.force)
+    console.print(f"{args.zip.name}: {len(placed)} notebook(s) placed in submitted/, "
+                  f"{len(skipped)} file(s) not placed", markup=False)
+    for p in placed:
+        console.print(f"  {p.student} / {p.chapter}: {p.action} ({p.entry})", markup=False)
+    if skipped:
+        console.print("not placed:", markup=False)
+        for s in skipped:
+            console.print(f"  {s.entry}: {s.reason}", markup=False)
+    if not placed:
+        raise CourseError(f"no notebook of {args.zip.name} could be placed")
+
+
+def run_on_cluster(chapters: list[str], root: Path, args: argparse.Namespace) -> list:
+    """``autograde --cluster``: grade on Dask (imported only here) and print which worker
+    graded how many submissions."""
+    from course import cluster as cluster_mod
+
+    run = cluster_mod.autograde(chapters, root, args.cluster, force=args.force,
+                                students=args.student,
+                                say=lambda line: console.print(line, markup=False))
+    if run.workers:
+        console.print(f"graded on {args.cluster} in {run.seconds:.0f} s; submissions per "
+                      "worker:", markup=False)
+        for worker, count in run.workers.items():
+            label = worker if worker != "none" else "(no worker finished it)"
+            console.print(f"  {label}: {count}", markup=False)
+    else:
+        console.print("nothing to grade on the cluster: every submission is already graded",
+                      markup=False)
+    return run.outcomes
 
 
 def run_demo(chapters: list[str], root: Path, workers: int) -> None:

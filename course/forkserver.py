@@ -188,6 +188,11 @@ class ForkServer:
             raise ForkServerError(f"the fork server did not answer: {self._last_error()}")
         return ForkedWorker(answer[0], exited, self)
 
+    @property
+    def alive(self) -> bool:
+        """Is the server still running (``start`` on a stopped one raises)?"""
+        return self._alive and self._process.poll() is None
+
     def close(self) -> None:
         with self._lock:
             self._alive = False

@@ -83,6 +83,20 @@ def open_gradebook(root: Path = ROOT):
             gb.close()
 
 
+@contextlib.contextmanager
+def long_session(root: Path = ROOT):
+    """An nbgrader ``Gradebook`` kept open across many writes (opened and closed under the
+    writer lock, which callers take with ``locked`` around each write). Saves rebuilding
+    SQLAlchemy's engine and compiled queries for every write of a long merge."""
+    with locked(root):
+        gb = api.Gradebook(db_url(root), COURSE_ID)
+    try:
+        yield gb
+    finally:
+        with locked(root):
+            gb.close()
+
+
 def install_lock(root: Path) -> None:
     """Make every nbgrader ``Gradebook`` opened in this process hold the writer lock until it
     is closed. Called by grading worker processes before they run nbgrader."""
@@ -153,11 +167,28 @@ def automatic_points(root: Path = ROOT) -> dict[str, float]:
     return points
 
 
-def record_ungradable(chapter: str, student: str, root: Path = ROOT) -> None:
+@contextlib.contextmanager
+def _writing(root: Path, gb: api.Gradebook | None):
+    """``gb`` under the writer lock (its transaction rolled back if the block fails, so the
+    session stays usable), or a new gradebook (closed afterwards) when None."""
+    if gb is None:
+        with open_gradebook(root) as gb:
+            yield gb
+        return
+    with locked(root):
+        try:
+            yield gb
+        except BaseException:
+            gb.db.rollback()
+            raise
+
+
+def record_ungradable(chapter: str, student: str, root: Path = ROOT,
+                      gb: api.Gradebook | None = None) -> None:
     """Register a submission that could not be graded with every score zero, so that no
     handed-in folder goes missing from the grades and no score from an earlier version of
-    it survives."""
-    with open_gradebook(root) as gb:
+    it survives (in ``gb``, from ``long_session``, when given)."""
+    with _writing(root, gb) as gb:
         gb.update_or_create_student(student)
         try:
             submission = gb.find_submission(chapter, student)
@@ -177,3 +208,70 @@ def known_chapters(root: Path = ROOT) -> set[str]:
         return set()
     with open_gradebook(root) as gb:
         return {a.name for a in gb.assignments}
+
+
+def export_submission(chapter: str, student: str, root: Path = ROOT) -> dict | None:
+    """What autograde wrote into the gradebook for one submission, as plain data (``None``
+    when the submission is not in the gradebook)::
+
+        {"timestamp": "2026-01-31T12:00:00" | None,
+         "notebooks": {notebook: {"late_submission_penalty": float | None,
+                                  "grades": {cell: {"auto_score": float | None,
+                                                    "needs_manual_grade": bool}},
+                                  "comments": {cell: str | None}}}}
+
+    ``import_submission`` writes it into another course's gradebook."""
+    with open_gradebook(root) as gb:
+        try:
+            submission = gb.find_submission(chapter, student)
+        except api.MissingEntry:
+            return None
+        notebooks = {}
+        for notebook in submission.notebooks:
+            notebooks[notebook.name] = {
+                "late_submission_penalty": notebook.late_submission_penalty,
+                "grades": {grade.name: {"auto_score": grade.auto_score,
+                                        "needs_manual_grade": bool(grade.needs_manual_grade)}
+                           for grade in notebook.grades},
+                "comments": {comment.name: comment.auto_comment
+                             for comment in notebook.comments},
+            }
+        stamp = submission.timestamp
+        return {"timestamp": stamp.isoformat() if stamp is not None else None,
+                "notebooks": notebooks}
+
+
+def import_submission(chapter: str, student: str, data: dict | None, graded: bool,
+                      root: Path = ROOT, gb: api.Gradebook | None = None) -> None:
+    """Record in ``root``'s gradebook a submission graded elsewhere (``data`` from
+    ``export_submission``), as nbgrader's autograde would have recorded it here: the student
+    and submission created or updated (with the submission's timestamp), automatic scores
+    and comments set, and a grade needing manual grading when it has a manual score here or
+    no automatic score (nbgrader's ``SaveAutoGrades``). When ``graded`` is false the
+    submission could not be graded: every score is then set to zero (``record_ungradable``).
+    ``gb``: a gradebook from ``long_session`` (default: one opened for this write).
+    """
+    with _writing(root, gb) as gb:
+        gb.update_or_create_student(student)
+        stamp = (data or {}).get("timestamp")
+        with gb.db.no_autoflush:  # nbgrader builds the rows before adding them
+            if stamp:
+                gb.update_or_create_submission(chapter, student, timestamp=stamp)
+            else:
+                gb.update_or_create_submission(chapter, student)
+        for name, notebook in ((data or {}).get("notebooks") or {}).items():
+            row = gb.find_submission_notebook(name, chapter, student)
+            row.late_submission_penalty = notebook["late_submission_penalty"]
+            grades = {grade.name: grade for grade in row.grades}  # one query, not one a cell
+            comments = {comment.name: comment for comment in row.comments}
+            for cell, values in notebook["grades"].items():
+                grade = grades[cell]
+                grade.auto_score = values["auto_score"]
+                grade.needs_manual_grade = (grade.manual_score is not None
+                                            or grade.auto_score is None) if graded \
+                    else values["needs_manual_grade"]
+            for cell, text in notebook["comments"].items():
+                comments[cell].auto_comment = text
+        gb.db.commit()
+        if not graded:
+            record_ungradable(chapter, student, root, gb)

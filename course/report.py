@@ -1,6 +1,6 @@
 """``course report``: ``reports/grades.csv`` (nbgrader's export format) and an HTML report
-with the score table, score distributions, per-test pass rates, the submissions with a
-grading remark and the feedback pages withheld for review.
+with the automatic, manual and total score tables, score distributions, per-test pass rates,
+the submissions with a grading remark and the feedback pages withheld for review.
 
 Student ids, reasons, notes and flags come from submissions (a folder name, text a student's
 code made the grader write), so every such field is HTML-escaped where the report writes it.
@@ -56,6 +56,16 @@ def manual_scores(frame: pd.DataFrame) -> pd.DataFrame:
         shown = f"{graded.score.sum():g} / {graded.max_score.sum():g}"
         return shown + (f" ({waiting} awaiting manual grading)" if waiting else "")
     return _table(frame[~frame.automatic], text)
+
+
+def total_scores(frame: pd.DataFrame) -> pd.DataFrame:
+    """Automatic plus hand-graded points by student and chapter, as ``"score / max"`` (the
+    ``score`` of ``reports/grades.csv``), with how many cells still await manual grading."""
+    def text(group: pd.DataFrame) -> str:
+        waiting = int(group.awaiting_manual.sum())
+        shown = f"{group.score.sum():g} / {group.max_score.sum():g}"
+        return shown + (f" ({waiting} awaiting manual grading)" if waiting else "")
+    return _table(frame, text)
 
 
 def pass_rates(frame: pd.DataFrame) -> pd.DataFrame:
@@ -162,7 +172,10 @@ def write_html(frame: pd.DataFrame, root: Path = ROOT) -> Path:
              _html(automatic_scores(frame), "No automatically graded cells."),
              _distribution_plot(frame),
              "<h2>Manually graded points by student and chapter</h2>",
-             _html(manual_scores(frame), "No manually graded cells.")]
+             _html(manual_scores(frame), "No manually graded cells."),
+             "<h2>Total points by student and chapter</h2><p>Automatic plus manually "
+             "graded points, as in <code>grades.csv</code>.</p>",
+             _html(total_scores(frame), "No graded cells.")]
     parts += _withheld_section(feedback.load_withheld(root))
     parts += _remarks_section(problems)
     parts.append("<h2>Per-test pass rates</h2>")

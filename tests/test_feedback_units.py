@@ -161,8 +161,9 @@ def test_report_shows_withheld_feedback_and_escapes_student_fields(course):
                   course)
     feedback.save_withheld([CH], [feedback.Withheld(evil, CH, f"why {evil}")], course)
     frame = pd.DataFrame([{"student": evil, "chapter": CH, "cell": "test_double", "score": 2.0,
-                           "max_score": 2.0, "automatic": True}])
+                           "max_score": 2.0, "automatic": True,
+                           "awaiting_manual": False}])
     page = report.write_html(frame, course).read_text()
     assert "<h2>Feedback withheld</h2>" in page and "why &lt;img" in page
     assert "<img src=x" not in page and "<b>" not in page and "<i>" not in page
-    assert page.count("&lt;img src=x onerror=alert(1)&gt;") == 7  # every field it was put in
+    assert page.count("&lt;img src=x onerror=alert(1)&gt;") == 8  # every field it was put in
