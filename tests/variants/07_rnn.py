@@ -2,6 +2,21 @@
 
 from course.mutants import Mutant
 
+# The body of the reference scaled_dot_product_attention after its argument checks, which
+# both attention variants replace.
+ATTENTION_BODY = (
+    "    scores = Q @ np.swapaxes(K, 1, 2) / np.sqrt(Q.shape[2])\n"
+    "    if mask is not None:\n"
+    "        allowed = np.broadcast_to(np.asarray(mask) != 0, scores.shape)\n"
+    "        if not allowed.any(axis=-1).all():\n"
+    "            raise ValueError(\"a row of the mask is all False: that query has no key "
+    "to attend to\")\n"
+    "        scores = np.where(allowed, scores, -np.inf)\n"
+    "    scores = scores - scores.max(axis=-1, keepdims=True)\n"
+    "    weights = np.exp(scores)\n"
+    "    weights = weights / weights.sum(axis=-1, keepdims=True)\n"
+    "    return weights @ V, weights")
+
 VARIANTS = [
     # the simple RNN cell
     Mutant("rnn_cell_forward", "np.matmul and .dot instead of the @ operator",
@@ -112,17 +127,7 @@ VARIANTS = [
            "    z_i, z_f, z_c, z_o = (x_t @ K + h_prev @ R + b for K, R, b in blocks)"),
     # scaled dot-product attention
     Mutant("scaled_dot_product_attention", "TensorFlow softmax, np.einsum, -1e9 for masked scores",
-           "    scores = Q @ np.swapaxes(K, 1, 2) / np.sqrt(Q.shape[2])\n"
-           "    if mask is not None:\n"
-           "        allowed = np.broadcast_to(np.asarray(mask) != 0, scores.shape)\n"
-           "        if not allowed.any(axis=-1).all():\n"
-           "            raise ValueError(\"a row of the mask is all False: that query has no key "
-           "to attend to\")\n"
-           "        scores = np.where(allowed, scores, -np.inf)\n"
-           "    scores = scores - scores.max(axis=-1, keepdims=True)\n"
-           "    weights = np.exp(scores)\n"
-           "    weights = weights / weights.sum(axis=-1, keepdims=True)\n"
-           "    return weights @ V, weights",
+           ATTENTION_BODY,
            "    scores = np.einsum(\"nqd,nkd->nqk\", Q, K) / Q.shape[-1] ** 0.5\n"
            "    if mask is not None:\n"
            "        allowed = np.broadcast_to(np.asarray(mask).astype(bool), scores.shape)\n"
@@ -132,17 +137,7 @@ VARIANTS = [
            "    weights = tf.nn.softmax(tf.constant(scores), axis=-1)\n"
            "    return tf.matmul(weights, tf.constant(V)).numpy(), weights.numpy()"),
     Mutant("scaled_dot_product_attention", "loops over examples and queries, exp of allowed scores",
-           "    scores = Q @ np.swapaxes(K, 1, 2) / np.sqrt(Q.shape[2])\n"
-           "    if mask is not None:\n"
-           "        allowed = np.broadcast_to(np.asarray(mask) != 0, scores.shape)\n"
-           "        if not allowed.any(axis=-1).all():\n"
-           "            raise ValueError(\"a row of the mask is all False: that query has no key "
-           "to attend to\")\n"
-           "        scores = np.where(allowed, scores, -np.inf)\n"
-           "    scores = scores - scores.max(axis=-1, keepdims=True)\n"
-           "    weights = np.exp(scores)\n"
-           "    weights = weights / weights.sum(axis=-1, keepdims=True)\n"
-           "    return weights @ V, weights",
+           ATTENTION_BODY,
            "    N, T_q, d_k = Q.shape\n"
            "    ok = np.ones((N, T_q, K.shape[1]), dtype=bool)\n"
            "    if mask is not None:\n"
