@@ -87,18 +87,24 @@ def _wait_then_become_kernel(read: int) -> None:
         os.chdir(order["cwd"])
         os.environ.clear()
         os.environ.update(order["env"])
-        import numpy
-
-        numpy.random.seed()
-        from ipykernel.kernelapp import IPKernelApp
-
-        app = IPKernelApp.instance()
-        app.initialize(["-f", order["connection_file"]])
-        app.start()
+        run_kernel(order["connection_file"])
     except BaseException:  # noqa: BLE001  (the grader sees a kernel that did not start)
         code = 1
     finally:
         os._exit(code)
+
+
+def run_kernel(connection_file: str, argv: list[str] = ()) -> None:
+    """Become an IPython kernel on ``connection_file`` (in a forked child: fresh random state
+    first). ``argv``: further kernel arguments."""
+    import numpy
+
+    numpy.random.seed()
+    from ipykernel.kernelapp import IPKernelApp
+
+    app = IPKernelApp.instance()
+    app.initialize([*argv, "-f", connection_file])
+    app.start()
 
 
 class _ForkedProcess:

@@ -26,6 +26,7 @@ import tempfile
 import threading
 from pathlib import Path
 
+from course import kernel_template
 from course.sandbox import die_with_parent
 
 # Imported once in the server, shared by every worker it forks: the grader, and what the
@@ -38,6 +39,21 @@ PRELOAD = ("nbgrader.apps.nbgraderapp", "course.worker", "course.judged_execute"
            "course.judge_kernel")
 
 
+# The server's environment, which its workers and the students' kernels forked from its
+# template (``course.kernel_template``) inherit in memory: what grading reads, never the rest
+# of the instructor's shell (tokens, passwords).
+ENVIRONMENT_PREFIXES = ("COURSE_", "JUPYTER", "JPY_", "NBGRADER", "PYTHON", "OMP_", "TF_",
+                        "KMP_", "MKL_", "OPENBLAS_", "CUDA_", "LC_", "XDG_")
+ENVIRONMENT_NAMES = frozenset({"PATH", "HOME", "LANG", "LANGUAGE", "TZ", "TMPDIR", "USER",
+                               "LOGNAME", "SHELL", "TERM", "MPLBACKEND", "VIRTUAL_ENV"})
+
+
+def server_environment(env: dict[str, str]) -> dict[str, str]:
+    """The variables of ``env`` the fork server starts with (see ``ENVIRONMENT_NAMES``)."""
+    return {name: value for name, value in env.items()
+            if name in ENVIRONMENT_NAMES or name.startswith(ENVIRONMENT_PREFIXES)}
+
+
 class ForkServerError(RuntimeError):
     """The fork server is not running (it failed to start, or it died)."""
 
@@ -48,6 +64,7 @@ def serve() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the process that started us
     for name in PRELOAD:
         importlib.import_module(name)
+    kernel_template.start()  # before any request: the template holds nothing of one
     _reply({"ready": True})
     running: dict[int, int] = {}  # pid -> request id
     pending = b""
@@ -152,7 +169,7 @@ class ForkServer:
     def __init__(self, cwd: Path, env: dict[str, str], startup_timeout: float = 120):
         self._errors = tempfile.TemporaryFile()
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "course.forkserver"], cwd=cwd, env=env,
+            [sys.executable, "-m", "course.forkserver"], cwd=cwd, env=server_environment(env),
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._errors)
         self._cwd = str(cwd)
         self._lock = threading.Lock()

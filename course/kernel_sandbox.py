@@ -58,6 +58,7 @@ import asyncio
 import contextlib
 import functools
 import os
+import select
 import shutil
 import signal
 import subprocess
@@ -72,6 +73,7 @@ from jupyter_client.connect import KernelConnectionInfo
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_client.provisioning import LocalProvisioner
 
+from course import kernel_template
 from course.sandbox import landlock_abi
 
 SANDBOX_PREFIX = "course-sandbox-"
@@ -354,6 +356,7 @@ class SandboxProvisioner(LocalProvisioner):
         uid = kernel_uid(spec)
         if uid is not None:
             os.chown(self.parent.connection_file, uid, uid, follow_symlinks=False)
+        self._kernel_cmd = list(kwargs["cmd"])
         kwargs["cmd"] = wrap_command(kwargs["cmd"], spec)
         kwargs["env"] = kernel_environment(spec)
         kwargs["cwd"] = str(spec.folder / "work")
@@ -362,16 +365,59 @@ class SandboxProvisioner(LocalProvisioner):
     async def launch_kernel(self, cmd: list[str], **kwargs: Any) -> KernelConnectionInfo:
         """Start ``cmd`` with stdout and stderr in the sandbox's log, never the grader's."""
         flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW | os.O_CLOEXEC
-        log = os.open(log_path(self._spec()), flags, 0o600)
+        spec = self._spec()
+        log = os.open(log_path(spec), flags, 0o600)
         try:
+            if self._can_fork(spec):
+                try:
+                    return await self._launch_forked(spec, log, kwargs["env"])
+                except kernel_template.TemplateError as error:
+                    os.write(log, f"[forked start failed, starting anew: {error}]\n".encode())
             kwargs.update(stdout=log, stderr=log)
             return await super().launch_kernel(cmd, **kwargs)
         finally:
             os.close(log)
 
+    def _can_fork(self, spec: SandboxSpec) -> bool:
+        """Can the kernel be forked from the template (``course.kernel_template``)?"""
+        command = getattr(self, "_kernel_cmd", [])
+        return (kernel_template.available() and mechanism() == "bubblewrap"
+                and kernel_uid(spec) is not None and command[1:3] == ["-m", "ipykernel_launcher"])
+
+    async def _launch_forked(self, spec: SandboxSpec, log: int, env: dict[str, str]):
+        """Start the sandbox with a placeholder in it, then have the template fork the kernel
+        into its namespaces."""
+        holder = subprocess.Popen(
+            [shutil.which("bwrap") or "bwrap", *_bubblewrap_arguments(spec), "--",
+             "/bin/sh", "-c", "echo ready && exec cat >/dev/null"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, close_fds=True)
+        try:
+            await _await_line(holder, timeout=30)
+            placeholder = _namespace_process(holder.pid, 2)
+            if placeholder is None:
+                raise kernel_template.TemplateError("the sandbox did not start")
+            uid = kernel_uid(spec)
+            order = {"holder": placeholder.pid, "uid": uid, "gid": uid,
+                     "memory_mb": spec.memory_mb, "file_size_mb": spec.file_size_mb,
+                     "max_processes": spec.max_processes, "cwd": str(spec.folder / "work"),
+                     "env": env, "log": str(log_path(spec)),
+                     "connection_file": self.parent.connection_file,
+                     "argv": _kernel_arguments(self._kernel_cmd)}
+            kernel = kernel_template.launch(order)
+        except BaseException:
+            _stop_holder(holder)
+            raise
+        self.process = SandboxedFork(holder, kernel)
+        self.pid, self.pgid = kernel.pid, None
+        self.cwd = order["cwd"]
+        return self.connection_info
+
     async def send_signal(self, signum: int) -> None:
         """With bubblewrap, signals other than SIGKILL go to the kernel inside (signalling
         ``bwrap`` would kill the sandbox); SIGKILL kills the whole sandbox."""
+        if isinstance(self.process, SandboxedFork):
+            return self.process.kill() if signum == signal.SIGKILL \
+                else self.process.send_signal(signum)
         if mechanism() != "bubblewrap" or self.process is None:
             return await super().send_signal(signum)
         if signum == signal.SIGKILL:
@@ -397,6 +443,80 @@ class SandboxProvisioner(LocalProvisioner):
                 await asyncio.sleep(0.02)
         if self.process.poll() is None:
             await super().send_signal(signal.SIGKILL)
+
+
+async def _await_line(process: subprocess.Popen, timeout: float) -> None:
+    """Wait until ``process`` writes a line (the placeholder is running)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not select.select([process.stdout], [], [], 0)[0]:
+        if process.poll() is not None or asyncio.get_running_loop().time() > deadline:
+            raise kernel_template.TemplateError("the sandbox did not start")
+        await asyncio.sleep(0.005)
+    if not process.stdout.readline():
+        raise kernel_template.TemplateError("the sandbox did not start")
+
+
+def _stop_holder(holder: subprocess.Popen) -> None:
+    """Kill the sandbox's init (hence every process in it) and reap ``bwrap``."""
+    init = _namespace_process(holder.pid, 1)
+    with contextlib.suppress(psutil.NoSuchProcess, AttributeError):
+        init.kill()
+    with contextlib.suppress(OSError):
+        holder.kill()
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        holder.wait(timeout=5)
+    for pipe in (holder.stdin, holder.stdout):
+        with contextlib.suppress(OSError):
+            pipe.close()
+
+
+def _kernel_arguments(command: list[str]) -> list[str]:
+    """``ipykernel_launcher``'s arguments other than the connection file."""
+    arguments, rest = [], command[3:]
+    while rest:
+        if rest[0] == "-f" and len(rest) > 1:
+            rest = rest[2:]
+            continue
+        arguments.append(rest.pop(0))
+    return arguments
+
+
+class SandboxedFork:
+    """A forked kernel and its sandbox seen as one ``subprocess.Popen`` (``pid``: the
+    kernel's). When the kernel ends, the sandbox is taken down; killing it kills both."""
+
+    stdin = stdout = stderr = None
+
+    def __init__(self, holder: subprocess.Popen, kernel: kernel_template.ForkedStudentKernel):
+        self.pid = kernel.pid
+        self._holder, self._kernel = holder, kernel
+        self._stopped = False
+
+    def poll(self) -> int | None:
+        code = self._kernel.poll()
+        if code is not None:
+            self._stop()
+        return code
+
+    def wait(self, timeout: float | None = None) -> int:
+        code = self._kernel.wait(timeout)
+        self._stop()
+        return code
+
+    def send_signal(self, signum: int) -> None:
+        self._kernel.send_signal(signum)
+
+    def terminate(self) -> None:
+        self._kernel.terminate()
+
+    def kill(self) -> None:
+        self._kernel.kill()
+        self._stop()
+
+    def _stop(self) -> None:
+        if not self._stopped:
+            self._stopped = True
+            _stop_holder(self._holder)
 
 
 def _use_ipc(km, spec: SandboxSpec) -> None:

@@ -26,6 +26,7 @@ import psutil
 import pytest
 
 from course import kernel_sandbox as ks
+from course import kernel_template
 from course.chapters import ROOT
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux only")
@@ -62,12 +63,29 @@ def run_confined(spec: ks.SandboxSpec, code: str) -> subprocess.CompletedProcess
                           timeout=60, env=ks.kernel_environment(spec))
 
 
-def in_kernel(spec: ks.SandboxSpec, scenario) -> None:
-    """Start a sandboxed kernel, run ``await scenario(km, kc)``, always shut it down."""
+@pytest.fixture(params=["new", "forked"])
+def start(request, monkeypatch) -> str:
+    """How the kernel starts: a new Python in the sandbox, or forked from the template
+    (``course.kernel_template``, started in this process; bubblewrap as root only)."""
+    if request.param == "forked":
+        if ks.mechanism() != "bubblewrap" or os.geteuid() != 0:
+            pytest.skip("kernels are forked only with bubblewrap, as root")
+        if not kernel_template.available():
+            kernel_template.spawn(("ipykernel.kernelapp", "numpy"))
+    else:
+        monkeypatch.setattr(kernel_template, "available", lambda: False)
+    return request.param
+
+
+def in_kernel(spec: ks.SandboxSpec, scenario, start: str = "new") -> None:
+    """Start a sandboxed kernel (``start``: see the fixture), run ``await scenario(km, kc)``,
+    always shut it down."""
     async def main():
         km = ks.SandboxedKernelManager(kernel_name="python3")
         km.sandbox_spec = spec
         await km.start_kernel(env={**os.environ})
+        forked = isinstance(km.provisioner.process, ks.SandboxedFork)
+        assert forked == (start == "forked"), ks.log_path(spec).read_text()[-2000:]
         kc = km.client()
         kc.start_channels()
         try:
@@ -153,7 +171,7 @@ def test_can_write_only_inside_the_folder(spec):
     assert (spec.folder / "work" / "inside.txt").read_text() == "ok"
 
 
-def test_environment_holds_only_the_allow_list(spec, monkeypatch):
+def test_environment_holds_only_the_allow_list(spec, start, monkeypatch):
     """The kernel's initial environment, although the grader passes its own to the manager."""
     monkeypatch.setenv(SECRET, "grader-only")
     allowed = {*ks.kernel_environment(spec), "PWD", "JPY_PARENT_PID"}
@@ -163,7 +181,7 @@ def test_environment_holds_only_the_allow_list(spec, monkeypatch):
         names = {item.split(b"=", 1)[0].decode() for item in initial.split(b"\0") if item}
         assert SECRET not in names and names <= allowed, names - allowed
 
-    in_kernel(spec, scenario)
+    in_kernel(spec, scenario, start)
 
 
 @needs_bubblewrap
@@ -176,6 +194,21 @@ def test_proc_shows_only_the_sandbox(spec):
     seen = json.loads(run_confined(spec, code).stdout)
     assert len(seen) <= 3 and str(os.getpid()) not in seen
     assert not any("pytest" in text for text in seen.values())
+
+
+@needs_bubblewrap
+def test_kernel_sees_only_the_sandbox_processes_and_its_own_uid(spec, start):
+    async def scenario(km, kc):
+        pids = ast.literal_eval(await evaluate(
+            kc, "sorted(int(p) for p in __import__('os').listdir('/proc') if p.isdigit())"))
+        assert len(pids) <= 3 and os.getpid() not in pids
+        if os.geteuid() == 0:
+            assert await evaluate(kc, "__import__('os').getuid()") != "0"
+            status = ast.literal_eval(await evaluate(kc, "open('/proc/self/status').read()"))
+            held = [line for line in status.splitlines() if line.startswith(("CapEff", "CapPrm"))]
+            assert all(int(line.split()[1], 16) == 0 for line in held), held
+
+    in_kernel(spec, scenario, start)
 
 
 @needs_bubblewrap
@@ -199,25 +232,25 @@ def test_process_count_is_limited(spec):
 
 
 # -- the kernel ----------------------------------------------------------------------------
-def test_kernel_answers_over_ipc_in_its_runtime_folder(spec):
+def test_kernel_answers_over_ipc_in_its_runtime_folder(spec, start):
     async def scenario(km, kc):
         assert await evaluate(kc, "1+1") == "2"
         assert km.transport == "ipc"
         assert Path(km.connection_file).parent == spec.folder / "runtime"
 
-    in_kernel(spec, scenario)
+    in_kernel(spec, scenario, start)
 
 
-def test_kernel_imports_the_course_packages(spec):
+def test_kernel_imports_the_course_packages(spec, start):
     async def scenario(km, kc):
         for module in ("utils", "course.student_kernel"):
             path = await evaluate(kc, f"__import__({module!r}).__file__")
             assert path.strip("'").startswith(tuple(ks.package_folders()))
 
-    in_kernel(spec, scenario)
+    in_kernel(spec, scenario, start)
 
 
-def test_submitted_modules_are_never_imported(spec):
+def test_submitted_modules_are_never_imported(spec, start):
     work = spec.folder / "work"
     (work / "numpy.py").write_text("raise SystemExit('fake numpy imported')\n")
     (work / "course").mkdir()
@@ -229,21 +262,21 @@ def test_submitted_modules_are_never_imported(spec):
         assert "site-packages" in real
         assert not (work / "HIJACKED").exists()
 
-    in_kernel(spec, scenario)
+    in_kernel(spec, scenario, start)
 
 
-def test_kernel_output_goes_to_its_log_not_the_graders(spec, capfd):
+def test_kernel_output_goes_to_its_log_not_the_graders(spec, start, capfd):
     marker = uuid.uuid4().hex
 
     async def scenario(km, kc):
         await run(kc, f"import os\nos.write(1, b'{marker}')")
 
-    in_kernel(spec, scenario)
+    in_kernel(spec, scenario, start)
     assert marker in ks.log_path(spec).read_text()
     assert marker not in capfd.readouterr().out
 
 
-def test_restart_starts_from_an_empty_home(spec):
+def test_restart_starts_from_an_empty_home(spec, start):
     startup = ".ipython/profile_default/startup/00-planted.py"
 
     async def scenario(km, kc):
@@ -255,10 +288,10 @@ def test_restart_starts_from_an_empty_home(spec):
         assert await evaluate(kc, "'PLANTED' in globals()") == "False"
         assert not (spec.folder / "home" / startup).exists()
 
-    in_kernel(spec, scenario)
+    in_kernel(spec, scenario, start)
 
 
-def test_interrupt_reaches_the_kernel(spec):
+def test_interrupt_reaches_the_kernel(spec, start):
     async def scenario(km, kc):
         msg_id = kc.execute("import time; time.sleep(60)")
         await asyncio.sleep(1)
@@ -269,12 +302,12 @@ def test_interrupt_reaches_the_kernel(spec):
         assert reply["content"]["ename"] == "KeyboardInterrupt"
         assert await km.is_alive()
 
-    in_kernel(spec, scenario)
+    in_kernel(spec, scenario, start)
 
 
 @needs_bubblewrap
 @pytest.mark.parametrize("how", ["kill", "shutdown", "sigkill"])
-def test_no_process_outlives_the_sandbox(spec, how):
+def test_no_process_outlives_the_sandbox(spec, start, how):
     """A double-forked ``setsid`` daemon dies with the sandbox, whether the manager kills the
     kernel, shuts it down politely, or the grader SIGKILLs the ``bwrap`` process."""
     marker = f"daemon-{uuid.uuid4().hex}"
@@ -291,7 +324,7 @@ def test_no_process_outlives_the_sandbox(spec, how):
             await km.shutdown_kernel(now=how == "kill")
             assert not processes_with(marker)  # gone when the shutdown returns
 
-    in_kernel(spec, scenario)
+    in_kernel(spec, scenario, start)
     deadline = time.monotonic() + 5
     while processes_with(marker) and time.monotonic() < deadline:
         time.sleep(0.05)
