@@ -41,6 +41,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 
 from course.sandbox import die_with_parent, drop_privileges, limit_processes, limit_resources
@@ -297,6 +298,7 @@ def _fresh_process_state(env: dict[str, str]) -> None:
     _erase_inherited_environment()
     os.environ.update(env)
     os.environ["PWD"] = os.getcwd()
+    tempfile.tempdir = None  # chosen again from TMPDIR (the fork server's is cached)
     if _first_path is not None and sys.path[:1] == [_first_path]:
         del sys.path[0]  # as ``python -I`` would have it
     if "matplotlib" in sys.modules:

@@ -1,16 +1,28 @@
-"""The fork server (course.forkserver) and the forked judge kernel (course.forked_kernel)."""
+"""The fork server (course.forkserver), the forked judge kernel (course.forked_kernel) and
+the students' kernels forked from the template (course.kernel_template)."""
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import textwrap
 
 import pytest
 
-from course.forkserver import ForkServer, ForkServerError
+from course import notebooks as nbs
+from course.forkserver import ForkServer, ForkServerError, server_environment
+from course.kernel_sandbox import mechanism
 from course.nbgrader_cli import kernel_environment
+from tests.helpers import (
+    TINY_CHAPTER,
+    build_submissions,
+    course_cli,
+    make_course,
+    nbgrader_cell,
+    tiny_notebook,
+)
 
 
 @pytest.fixture(scope="module")
@@ -98,3 +110,33 @@ def test_judge_kernel_is_forked_with_its_folder_environment_and_process_group(tm
     assert cwd == str(folder) and mark == "judge" and own_group
     assert parent == lines[1]["me"], "the kernel is a child of the worker"
     assert lines[2] == {"alive_after_shutdown": False}
+
+
+def test_server_starts_with_the_allow_listed_environment_only():
+    env = {"PATH": "/usr/bin", "HOME": "/home/teacher", "COURSE_CELL_TIMEOUT": "10",
+           "OMP_NUM_THREADS": "1", "GITHUB_TOKEN": "secret", "AWS_SECRET_ACCESS_KEY": "secret"}
+    kept = server_environment(env)
+    assert kept == {"PATH": "/usr/bin", "HOME": "/home/teacher", "COURSE_CELL_TIMEOUT": "10",
+                    "OMP_NUM_THREADS": "1"}
+
+
+@pytest.mark.skipif(mechanism() != "bubblewrap" or os.geteuid() != 0,
+                    reason="students' kernels are forked with bubblewrap, as root")
+def test_students_kernel_is_forked_into_its_sandbox_during_grading(tmp_path):
+    """The tiny chapter imports no TensorFlow: a kernel that has it is the template's fork.
+    Its parent is outside its PID namespace (0); the grader's secret is not in its memory's
+    environment block."""
+    probe = ("import os, sys\nprint('PROBE', 'tensorflow' in sys.modules, os.getppid(), "
+             "os.getuid(), repr(open('/proc/self/environ', 'rb').read().strip(b'\\0')))")
+    root = make_course(tmp_path / "course", tiny_notebook([nbgrader_cell("code", probe)]))
+    assert course_cli(root, "release", TINY_CHAPTER).returncode == 0
+    build_submissions(root)
+    result = course_cli(root, "autograde", "--workers", "1",
+                        env={"GRADER_ONLY_SECRET": "do-not-leak"})
+    assert result.returncode == 0, result.stdout + result.stderr
+    graded = nbs.read(root / "autograded" / "reference" / TINY_CHAPTER / f"{TINY_CHAPTER}.ipynb")
+    printed = "".join(output.get("text", "") for cell in graded.cells
+                      for output in cell.get("outputs", []))
+    assert "PROBE True 0 " in printed, printed
+    assert "PROBE True 0 0 " not in printed, "the kernel is not root"
+    assert "do-not-leak" not in printed and "b''" in printed

@@ -241,6 +241,16 @@ def test_kernel_answers_over_ipc_in_its_runtime_folder(spec, start):
     in_kernel(spec, scenario, start)
 
 
+def test_kernel_uses_its_own_home_and_temporary_folder(spec, start):
+    async def scenario(km, kc):
+        assert await evaluate(kc, "__import__('tempfile').gettempdir()") == \
+            repr(str(spec.folder / "tmp"))
+        assert await evaluate(kc, "str(__import__('pathlib').Path.home())") == \
+            repr(str(spec.folder / "home"))
+
+    in_kernel(spec, scenario, start)
+
+
 def test_kernel_imports_the_course_packages(spec, start):
     async def scenario(km, kc):
         for module in ("utils", "course.student_kernel"):
