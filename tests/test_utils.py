@@ -4,7 +4,12 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import inspect  # noqa: E402
+import typing  # noqa: E402
+from pathlib import Path  # noqa: E402
+
 import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
 from utils import datasets, plots, runtime  # noqa: E402
@@ -111,20 +116,49 @@ def test_german_credit_is_the_documented_file():
 
 
 def test_noisy_digits_flip_the_stated_share_of_labels():
-    X, y, X_val, y_val, y_clean = datasets.load_noisy_digits(n_train=200, noise=0.25, seed=2)
-    assert X.shape == (200, 64) and X_val.shape == (450, 64)
-    assert int(np.sum(y != y_clean)) == 50
+    noisy = datasets.load_noisy_digits(n_train=200, noise=0.25, seed=2)
+    assert isinstance(noisy, datasets.NoisyLabelSplit)
+    assert noisy[:4] == tuple(noisy)[:4] and noisy._fields[:4] == datasets.Split._fields
+    assert noisy.X_train.shape == (200, 64) and noisy.X_test.shape == (450, 64)
+    assert noisy.y_train.shape == noisy.y_train_clean.shape == (200,)
+    assert noisy.X_train.dtype == np.float32 and noisy.y_train.dtype == np.int64
+    assert int(np.sum(noisy.y_train != noisy.y_train_clean)) == 50
+    digits = datasets.load_digits(seed=2)
+    assert np.array_equal(noisy.y_train_clean, digits.y_train[:200])
+    assert np.array_equal(noisy.X_test, digits.X_test) and np.array_equal(noisy.y_test,
+                                                                          digits.y_test)
 
 
 def test_shift_digits_moves_pixels_but_keeps_their_mass_inside():
-    rng = np.random.default_rng(0)
-    image = np.zeros((1, 64))
+    image = np.zeros((1, 64), dtype=np.float32)
     image[0, 3 * 8 + 3] = 1.0  # one pixel in the middle
-    shifted = datasets.shift_digits(image, rng, p=1.0)
-    assert shifted.shape == (1, 64) and shifted.sum() == 1.0
+    shifted = datasets.shift_digits(image, p=1.0, seed=0)
+    assert shifted.shape == (1, 64) and shifted.dtype == np.float32 and shifted.sum() == 1.0
     row, col = divmod(int(np.argmax(shifted)), 8)
     assert abs(row - 3) <= 1 and abs(col - 3) <= 1
-    assert np.array_equal(datasets.shift_digits(image, rng, p=0.0), image)
+    assert np.array_equal(datasets.shift_digits(image, p=0.0, seed=0), image)
+
+
+def test_shift_digits_continues_a_generator_it_is_given():
+    X = datasets.load_digits().X_train[:50]
+    rng = np.random.default_rng(4)
+    first, second = (datasets.shift_digits(X, seed=rng), datasets.shift_digits(X, seed=rng))
+    assert not np.array_equal(first, second)  # the stream moved on: fresh shifts per batch
+    assert np.array_equal(first, datasets.shift_digits(X, seed=4))  # int seed = a fresh stream
+    replay = np.random.default_rng(4)
+    assert np.array_equal(first, datasets.shift_digits(X, seed=replay))
+    assert np.array_equal(second, datasets.shift_digits(X, seed=replay))
+
+
+def test_scan_noise_is_float32_of_the_input_shape_and_fixed_by_seed():
+    X = datasets.load_digits(images=True).X_test[:20]
+    noisy = datasets.add_scan_noise(X, seed=3)
+    assert noisy.shape == X.shape == (20, 8, 8, 1) and noisy.dtype == np.float32
+    assert np.array_equal(noisy, datasets.add_scan_noise(X, seed=3))
+    assert not np.array_equal(noisy, datasets.add_scan_noise(X, seed=4))
+    assert abs(float(np.std(noisy - X)) - 0.45) < 0.03
+    quiet = datasets.add_scan_noise(X, 0.1, seed=3)
+    assert np.allclose((quiet - X) * 4.5, noisy - X, atol=1e-5)  # same draw, scaled
 
 
 def test_image_grids():
@@ -187,3 +221,78 @@ def test_lr_curves_are_what_the_script_makes():
     assert sorted(made) == sorted(stored)
     for letter, curve in made.items():
         np.testing.assert_allclose(stored[letter], curve, rtol=1e-3, err_msg=letter)
+
+
+# ----------------------------------------------------------------------------- API conventions
+
+_SEEDED = {  # every function with a seed, called with small arguments
+    "make_xor": dict(n_per_corner=3, noise=0.2),
+    "make_spirals": dict(n_per_class=20),
+    "make_sine_regression": dict(n=20),
+    "load_breast_cancer": {},
+    "load_digits": {},
+    "load_noisy_digits": dict(n_train=50),
+    "shift_digits": dict(X=np.linspace(0.0, 1.0, 10 * 64, dtype=np.float32).reshape(10, 64)),
+    "add_scan_noise": dict(X=np.zeros((5, 8, 8, 1), dtype=np.float32)),
+    "make_ring_of_gaussians": dict(n=50),
+    "make_adding_problem": dict(n=10, length=8),
+    "make_negation_sentences": dict(n=20),
+    "make_hiring": dict(n=100),
+}
+
+
+def _public_functions():
+    return {name: getattr(datasets, name) for name in datasets.__all__
+            if inspect.isfunction(getattr(datasets, name))}
+
+
+def _arrays(result):
+    """The arrays of a result, whatever its kind: tuple, NamedTuple, DataFrame, list of str."""
+    if isinstance(result, pd.DataFrame):
+        return [result.to_numpy()]
+    if isinstance(result, np.ndarray):
+        return [result]
+    return [np.asarray(part) for part in result]
+
+
+def test_every_public_function_is_typed_and_takes_seed_by_keyword_only():
+    functions = _public_functions()
+    assert set(_SEEDED) == {name for name, f in functions.items()
+                            if "seed" in inspect.signature(f).parameters}
+    for name, function in functions.items():
+        hints = typing.get_type_hints(function)  # also checks that every annotation resolves
+        parameters = inspect.signature(function).parameters
+        assert set(hints) == {*parameters, "return"}, name
+        for parameter in parameters.values():
+            expected = (inspect.Parameter.KEYWORD_ONLY if parameter.name == "seed"
+                        else inspect.Parameter.POSITIONAL_OR_KEYWORD)
+            assert parameter.kind is expected, (name, parameter.name)
+
+
+@pytest.mark.parametrize("name", sorted(_SEEDED))
+def test_seed_is_keyword_only_and_fixes_the_data(name):
+    function, kwargs = getattr(datasets, name), _SEEDED[name]
+    first, again = function(**kwargs, seed=5), function(**kwargs, seed=5)
+    for a, b in zip(_arrays(first), _arrays(again), strict=True):
+        assert np.array_equal(a, b), name
+    parameters = inspect.signature(function).parameters.values()
+    positional = [kwargs.get(p.name, p.default) for p in parameters if p.name != "seed"]
+    with pytest.raises(TypeError, match="positional argument"):
+        function(*positional, 5)
+
+
+@pytest.mark.parametrize("name", ["load_breast_cancer", "load_digits", "load_noisy_digits"])
+def test_splits_are_named_tuples_in_train_test_order(name):
+    function = getattr(datasets, name)
+    split = function(**_SEEDED[name])
+    assert isinstance(split, typing.get_type_hints(function)["return"])
+    assert split._fields[:4] == datasets.Split._fields == ("X_train", "X_test", "y_train", "y_test")
+    assert len(split.X_train) == len(split.y_train) and len(split.X_test) == len(split.y_test)
+
+
+def test_readme_table_lists_every_public_function():
+    readme = (Path(datasets.__file__).resolve().parents[1] / "README.md").read_text()
+    section = readme.split("## Data (all offline)", 1)[1].split("\n## ", 1)[0]
+    table = [line for line in section.splitlines() if line.startswith("| `")]
+    listed = {line.split("`")[1] for line in table}
+    assert listed == set(_public_functions()), listed ^ set(_public_functions())

@@ -2,17 +2,28 @@
 
 Every loader uses only data that ships with an installed package (scikit-learn's bundled
 sets) or data generated here, so nothing is downloaded. The same arguments always give the
-same arrays. Splits are returned as a ``Split`` (``X_train, X_test, y_train, y_test``),
-which unpacks like ``sklearn.model_selection.train_test_split``.
+same arrays.
 
-Taught in: 01_ann_basics (XOR, breast cancer), 02_backprop (sine regression, spirals),
-03-06 (digits; 05 also the stored learning-rate curves), 07_rnn (negation sentences, adding
-problem, sunspots), 08_gan (ring of Gaussians), 10_ethics_bias (synthetic hiring data, German
-credit data).
+One signature style throughout: the data a function works on come first, then its options, then
+the keyword-only ``seed`` that fixes every random draw. Loaders and generators default to
+``seed=0``; the two transforms of given images (``shift_digits``, ``add_scan_noise``) require a
+seed, so that every call states which draw it makes. Train/test splits are returned as a
+``Split`` (``X_train, X_test, y_train, y_test``), which unpacks like
+``sklearn.model_selection.train_test_split``; ``load_noisy_digits`` adds the correct training
+labels as a fifth field (``NoisyLabelSplit``). Pixels are in ``[0, 1]``; features are float32
+and class labels int64 unless a docstring says otherwise.
+
+Taught in: 01_ann_basics (XOR, breast cancer), 02_backprop (sine regression, XOR),
+03_activations (XOR, digits), 04_regularization (noisy digits, shifts), 05_optimizers (digits,
+the stored learning-rate curves), 06_cnn (digit images), 07_rnn (negation sentences, adding
+problem, sunspots), 08_gan (ring of Gaussians, digits), 09_transfer_learning (digit images with
+scan noise), 10_ethics_bias (synthetic hiring data, German credit data). ``make_spirals`` is
+kept for exercises of one's own.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
@@ -20,6 +31,15 @@ import numpy as np
 import pandas as pd
 from sklearn import datasets as _sk
 from sklearn.model_selection import train_test_split
+
+__all__ = [
+    "Split", "NoisyLabelSplit",
+    "make_xor", "make_spirals", "make_sine_regression", "load_breast_cancer", "load_digits",
+    "load_noisy_digits", "shift_digits", "add_scan_noise", "make_ring_of_gaussians",
+    "make_adding_problem", "make_negation_sentences", "build_vocabulary", "encode_sentences",
+    "bag_of_words", "load_sunspots", "make_hiring", "load_german_credit", "load_lr_curves",
+    "SUBJECTS", "VERBS", "POSITIVE", "NEGATIVE", "INTENSIFIERS",
+]
 
 DATA_DIR = Path(__file__).parent / "data"  # files kept in the repository (see data/README.md)
 
@@ -33,7 +53,18 @@ class Split(NamedTuple):
     y_test: np.ndarray
 
 
-def _split(X, y, test_size: float, seed: int, stratify: bool) -> Split:
+class NoisyLabelSplit(NamedTuple):
+    """A ``Split`` whose training labels are partly wrong, with the correct training labels
+    ``y_train_clean`` (same shape as ``y_train``) as a fifth field."""
+
+    X_train: np.ndarray
+    X_test: np.ndarray
+    y_train: np.ndarray
+    y_test: np.ndarray
+    y_train_clean: np.ndarray
+
+
+def _split(X: np.ndarray, y: np.ndarray, test_size: float, seed: int, stratify: bool) -> Split:
     parts = train_test_split(
         X, y, test_size=test_size, random_state=seed, stratify=y if stratify else None
     )
@@ -48,7 +79,8 @@ def _standardize(split: Split) -> Split:
     return split._replace(X_train=(split.X_train - mean) / std, X_test=(split.X_test - mean) / std)
 
 
-def make_xor(n_per_corner: int = 1, noise: float = 0.0, seed: int = 0):
+def make_xor(n_per_corner: int = 1, noise: float = 0.0, *,
+             seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """The XOR problem: inputs at the corners of the unit square, label ``x1 XOR x2``.
 
     Returns ``X`` of shape ``(4 * n_per_corner, 2)`` (float32) and ``y`` of shape
@@ -65,11 +97,14 @@ def make_xor(n_per_corner: int = 1, noise: float = 0.0, seed: int = 0):
     return X, y
 
 
-def make_spirals(n_per_class: int = 100, n_classes: int = 2, noise: float = 0.2, seed: int = 0):
+def make_spirals(n_per_class: int = 100, n_classes: int = 2, noise: float = 0.2, *,
+                 seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Interleaved spirals in the plane, a classic non-linear classification task.
 
-    Returns ``X`` of shape ``(n_classes * n_per_class, 2)`` (float32) and integer labels ``y``
-    of shape ``(n_classes * n_per_class,)``.
+    Points have radius 0 to 1; ``noise`` is the standard deviation (radians) of Gaussian jitter
+    added to each point's angle. Returns ``X`` of shape ``(n_classes * n_per_class, 2)``
+    (float32) and labels ``y`` of shape ``(n_classes * n_per_class,)`` (int64, the spiral's
+    index ``0``-``n_classes - 1``).
     """
     rng = np.random.default_rng(seed)
     X, y = [], []
@@ -83,8 +118,10 @@ def make_spirals(n_per_class: int = 100, n_classes: int = 2, noise: float = 0.2,
     return np.concatenate(X).astype(np.float32), np.concatenate(y).astype(np.int64)
 
 
-def make_sine_regression(n: int = 200, noise: float = 0.1, seed: int = 0):
-    """Noisy samples of ``y = sin(x)`` on ``[-pi, pi]``.
+def make_sine_regression(n: int = 200, noise: float = 0.1, *,
+                         seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Noisy samples of ``y = sin(x)``, ``x`` uniform on ``[-pi, pi]`` (radians), plus Gaussian
+    noise of standard deviation ``noise``.
 
     Returns ``X`` of shape ``(n, 1)`` and ``y`` of shape ``(n, 1)``, both float32.
     """
@@ -94,11 +131,14 @@ def make_sine_regression(n: int = 200, noise: float = 0.1, seed: int = 0):
     return X.astype(np.float32), y.astype(np.float32)
 
 
-def load_breast_cancer(test_size: float = 0.2, seed: int = 0, standardize: bool = True) -> Split:
+def load_breast_cancer(test_size: float = 0.2, standardize: bool = True, *,
+                       seed: int = 0) -> Split:
     """Wisconsin breast-cancer data (569 tumours, 30 features; 1 = benign, 0 = malignant).
 
-    Stratified split fixed by ``seed``; with ``standardize`` features are scaled with the
-    training set's mean and standard deviation. Features are float32, labels int64.
+    Stratified split fixed by ``seed``, ``test_size`` the share of tumours held out (default:
+    455 train, 114 test). Features ``(N, 30)`` float32: the raw cell-nucleus measurements
+    (radius, texture, area, ...), or with ``standardize`` those scaled by the training set's
+    mean and standard deviation; labels ``(N,)`` int64.
     """
     data = _sk.load_breast_cancer()
     split = _split(data.data.astype(np.float32), data.target.astype(np.int64), test_size, seed,
@@ -106,11 +146,13 @@ def load_breast_cancer(test_size: float = 0.2, seed: int = 0, standardize: bool 
     return _standardize(split) if standardize else split
 
 
-def load_digits(test_size: float = 0.25, seed: int = 0, images: bool = False) -> Split:
+def load_digits(test_size: float = 0.25, images: bool = False, *, seed: int = 0) -> Split:
     """scikit-learn's 8x8 handwritten digits (1,797 images, 10 classes).
 
-    Pixels are scaled to ``[0, 1]``. Features have shape ``(N, 64)``, or ``(N, 8, 8, 1)`` with
-    ``images=True`` (for convolutional networks). Stratified split fixed by ``seed``.
+    Pixels are float32 scaled to ``[0, 1]``. Features have shape ``(N, 64)``, or
+    ``(N, 8, 8, 1)`` with ``images=True`` (for convolutional networks); labels ``(N,)`` int64,
+    the digit ``0``-``9``. Stratified split fixed by ``seed``, ``test_size`` the share held out
+    (default: 1,347 train, 450 test).
     """
     data = _sk.load_digits()
     X = (data.data / 16.0).astype(np.float32)
@@ -119,29 +161,37 @@ def load_digits(test_size: float = 0.25, seed: int = 0, images: bool = False) ->
     return _split(X, data.target.astype(np.int64), test_size, seed, stratify=True)
 
 
-def load_noisy_digits(n_train: int = 300, noise: float = 0.3, seed: int = 0):
-    """A small digits training set with noisy labels, and a clean validation set
+def load_noisy_digits(n_train: int = 300, noise: float = 0.3, *,
+                      seed: int = 0) -> NoisyLabelSplit:
+    """A small digits training set with noisy labels, and a clean held-out set
     (04_regularization's overfitting experiments).
 
     The first ``n_train`` images of ``load_digits(seed=seed)``'s training split;
     ``round(noise * n_train)`` of them, chosen at random, get a wrong label (another digit).
-    Returns ``X_train (n_train, 64), y_train (n_train,)`` with noisy labels,
-    ``X_val (450, 64), y_val (450,)`` with correct labels, and the correct ``y_train_clean``.
+    Returns a ``NoisyLabelSplit``: ``X_train (n_train, 64)`` float32 with noisy labels
+    ``y_train (n_train,)`` int64, the whole test split ``X_test (450, 64)``, ``y_test (450,)``
+    with correct labels, and the correct training labels ``y_train_clean (n_train,)``.
     """
-    X_tr, X_val, y_tr, y_val = load_digits(test_size=0.25, seed=seed)
+    digits = load_digits(test_size=0.25, seed=seed)
     rng = np.random.default_rng(seed)
-    X_tr, y_clean = X_tr[:n_train], y_tr[:n_train]
+    X_train, y_clean = digits.X_train[:n_train], digits.y_train[:n_train]
     y_noisy = y_clean.copy()
     flipped = rng.choice(n_train, size=int(round(noise * n_train)), replace=False)
     y_noisy[flipped] = (y_clean[flipped] + rng.integers(1, 10, size=flipped.size)) % 10
-    return X_tr, y_noisy, X_val, y_val, y_clean
+    return NoisyLabelSplit(X_train, digits.X_test, y_noisy, digits.y_test, y_clean)
 
 
-def shift_digits(X: np.ndarray, rng: np.random.Generator, p: float = 0.5,
-                 max_shift: int = 1) -> np.ndarray:
+def shift_digits(X: np.ndarray, p: float = 0.5, max_shift: int = 1, *,
+                 seed: int | np.random.Generator) -> np.ndarray:
     """Data augmentation for flattened 8x8 images: each image, with probability ``p``, moves
-    by ``(dy, dx)`` drawn uniformly from ``{-max_shift, ..., max_shift}``, filling with zeros.
-    ``X`` is ``(N, 64)``; returns a new ``(N, 64)`` array."""
+    by ``(dy, dx)`` pixels drawn uniformly from ``{-max_shift, ..., max_shift}``, filling with
+    zeros.
+
+    ``X`` is ``(N, 64)``; returns a new ``(N, 64)`` array of the same dtype. ``seed`` is an int
+    for a fixed draw, or a ``np.random.Generator`` whose stream the draw continues (a training
+    loop passes its own generator, so every batch gets fresh shifts).
+    """
+    rng = np.random.default_rng(seed)  # a Generator is used as it is, not copied
     images = X.reshape(-1, 8, 8)
     padded = np.pad(images, ((0, 0), (max_shift, max_shift), (max_shift, max_shift)))
     dy, dx = rng.integers(0, 2 * max_shift + 1, size=(2, len(X)))
@@ -151,16 +201,19 @@ def shift_digits(X: np.ndarray, rng: np.random.Generator, p: float = 0.5,
     return shifted.reshape(len(X), 64)
 
 
-def add_scan_noise(X: np.ndarray, seed: int, noise: float = 0.45) -> np.ndarray:
-    """``X`` plus Gaussian "scanner" noise of standard deviation ``noise`` (fixed by ``seed``),
-    as float32 (09_transfer_learning's noisy digit scans, shared with the pretraining script
-    ``tools/pretrain_transfer_base.py``)."""
+def add_scan_noise(X: np.ndarray, noise: float = 0.45, *, seed: int) -> np.ndarray:
+    """Digit scans: ``X`` plus Gaussian "scanner" noise of standard deviation ``noise`` (pixel
+    units, clean pixels in ``[0, 1]``), drawn from ``seed``.
+
+    Returns float32 of ``X``'s shape, e.g. ``(N, 8, 8, 1)``; values may leave ``[0, 1]``
+    (09_transfer_learning's noisy scans, shared with ``tools/pretrain_transfer_base.py``).
+    """
     rng = np.random.default_rng(seed)
     return (X + rng.normal(0.0, noise, X.shape)).astype(np.float32)
 
 
 def make_ring_of_gaussians(n: int = 4096, n_modes: int = 8, radius: float = 2.0,
-                           std: float = 0.1, seed: int = 0):
+                           std: float = 0.1, *, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Points from an equal mixture of ``n_modes`` Gaussians (standard deviation ``std``) whose
     centres lie evenly on a circle of radius ``radius`` around the origin (08_gan's mode
     collapse experiment).
@@ -178,7 +231,8 @@ def make_ring_of_gaussians(n: int = 4096, n_modes: int = 8, radius: float = 2.0,
 # ----------------------------------------------------------------------------- sequences (07)
 
 
-def make_adding_problem(n, length, seed=0):
+def make_adding_problem(n: int, length: int, *,
+                        seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """The adding problem: ``n`` sequences of ``length`` steps with features (value, marker).
 
     Values are uniform in [0, 1]; the marker is 1 at one random step of the first half and one
@@ -205,7 +259,7 @@ NEGATIVE = ("bad", "boring", "awful", "dull", "weak")
 INTENSIFIERS = ("very", "really")
 
 
-def make_negation_sentences(n, seed=0):
+def make_negation_sentences(n: int, *, seed: int = 0) -> tuple[list[str], np.ndarray]:
     """Generated review sentences whose label (1 = positive) depends on negation and word order.
 
     A quarter are plain ("the movie was good"), a quarter negated ("the movie was not good",
@@ -234,15 +288,18 @@ def make_negation_sentences(n, seed=0):
     return sentences, labels.astype(np.int64)
 
 
-def build_vocabulary(sentences):
-    """Map every word of the sentences to an integer id >= 2 (0 = padding, 1 = unknown word)."""
+def build_vocabulary(sentences: Sequence[str]) -> dict[str, int]:
+    """Map every word of the sentences (split on spaces) to an integer id >= 2, in alphabetical
+    order (0 = ``"<pad>"``, padding; 1 = ``"<unk>"``, unknown word)."""
     words = sorted({word for sentence in sentences for word in sentence.split()})
     return {"<pad>": 0, "<unk>": 1, **{word: i + 2 for i, word in enumerate(words)}}
 
 
-def encode_sentences(sentences, vocabulary, max_len):
+def encode_sentences(sentences: Sequence[str], vocabulary: Mapping[str, int],
+                     max_len: int) -> np.ndarray:
     """Integer ids ``(len(sentences), max_len)`` int32, padded with 0 at the FRONT (long
-    sentences keep their end, so the last time step is always the last word)."""
+    sentences keep their end, so the last time step is always the last word); words missing
+    from ``vocabulary`` get id 1."""
     ids = np.zeros((len(sentences), max_len), dtype=np.int32)
     for row, sentence in enumerate(sentences):
         tokens = [vocabulary.get(word, 1) for word in sentence.split()][-max_len:]
@@ -250,18 +307,19 @@ def encode_sentences(sentences, vocabulary, max_len):
     return ids
 
 
-def bag_of_words(ids, vocab_size):
-    """Word counts ``(N, vocab_size)`` float32 of encoded sentences ``ids (N, L)``; padding is
-    not counted."""
+def bag_of_words(ids: np.ndarray, vocab_size: int) -> np.ndarray:
+    """Word counts ``(N, vocab_size)`` float32 of encoded sentences ``ids (N, L)`` (integer ids
+    below ``vocab_size``); padding is not counted."""
     counts = np.zeros((len(ids), vocab_size), dtype=np.float32)
     np.add.at(counts, (np.repeat(np.arange(len(ids)), ids.shape[1]), ids.ravel()), 1.0)
     counts[:, 0] = 0.0
     return counts
 
 
-def load_sunspots():
+def load_sunspots() -> tuple[np.ndarray, np.ndarray]:
     """Yearly mean sunspot numbers bundled with statsmodels (1700-2008, no download):
-    ``(years (309,) int, values (309,) float)``."""
+    ``(years (309,) int64, values (309,) float64)``, a value being the year's mean sunspot
+    number (a count, no unit)."""
     from statsmodels.datasets import sunspots
 
     data = sunspots.load_pandas().data
@@ -271,7 +329,7 @@ def load_sunspots():
 # ----------------------------------------------------------------------------- fairness (10)
 
 
-def make_hiring(n=10_000, bias=0.5, seed=0):
+def make_hiring(n: int = 10_000, bias: float = 0.5, *, seed: int = 0) -> pd.DataFrame:
     """Synthetic job applicants with a known, tunable historical bias against women.
 
     Columns: `experience` (years, gamma-distributed, mean 6), `test_score` (normal, mean 60,
@@ -301,12 +359,13 @@ def make_hiring(n=10_000, bias=0.5, seed=0):
                          "qualified": qualified.astype(int), "hired": hired.astype(int)})
 
 
-def load_german_credit():
+def load_german_credit() -> pd.DataFrame:
     """The Statlog German Credit data (1,000 applicants; UCI, CC BY 4.0) as a pandas DataFrame.
 
     Read from utils/data/german_credit.csv (source, licence and preprocessing in
     utils/data/README.md): 20 decoded attributes with personal status split into
-    `personal_status` and `sex`, `age` in years, and the target `credit_risk` ("good"/"bad").
+    `personal_status` and `sex`, `age` in years, and the target `credit_risk` ("good"/"bad"):
+    shape ``(1000, 22)``.
     """
     return pd.read_csv(DATA_DIR / "german_credit.csv")
 
