@@ -10,13 +10,13 @@ grader killed midway leaves no outcome and the rerun grades that submission agai
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from course.chapters import ROOT
+from course.fingerprint import content_digest, digest_of, file_digests
 
 
 @dataclass
@@ -36,15 +36,12 @@ def outcome_path(chapter: str, student: str, root: Path = ROOT) -> Path:
 
 
 def fingerprint(folder: Path, *extra_files: Path) -> str:
-    """sha256 over the relative paths and contents of every file below ``folder`` and of
-    ``extra_files`` (the chapter's source notebook, so that changed tests mean a regrade)."""
-    digest = hashlib.sha256()
-    files = sorted(p for p in folder.rglob("*") if p.is_file() and not p.is_symlink())
-    for path in [*files, *extra_files]:
-        digest.update(path.name.encode() if path in extra_files
-                      else str(path.relative_to(folder)).encode())
-        digest.update(path.read_bytes() if path.exists() else b"")
-    return digest.hexdigest()
+    """sha256 hex (``course.fingerprint.digest_of``) of the relative paths and contents of
+    every file below ``folder`` and of the names and contents of ``extra_files`` (the chapter's
+    source notebook, so that changed tests mean a regrade; a missing one counts as absent)."""
+    extra = [[path.name, content_digest(path.read_bytes()) if path.is_file() else None]
+             for path in extra_files]
+    return digest_of({"folder": file_digests(folder), "extra_files": extra})
 
 
 def save(outcome: Outcome, root: Path = ROOT) -> None:

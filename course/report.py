@@ -2,17 +2,19 @@
 with the automatic, manual and total score tables, score distributions, per-test pass rates,
 the submissions with a grading remark and the feedback pages withheld for review.
 
-Student ids, reasons, notes and flags come from submissions (a folder name, text a student's
-code made the grader write), so every such field is HTML-escaped where the report writes it.
+The page is the Jinja2 template ``course/templates/report.html.j2``, rendered with
+autoescaping on: student ids, chapter and cell names, reasons, notes and flags come from
+submissions (a folder name, text a student's code made the grader write), and every value the
+template writes is HTML-escaped.
 """
 
 from __future__ import annotations
 
 import base64
-import html
 import io
 from pathlib import Path
 
+import jinja2
 import matplotlib
 
 matplotlib.use("Agg")
@@ -84,15 +86,16 @@ def export_csv(root: Path = ROOT) -> Path:
     return target
 
 
-def _figure_html(figure) -> str:
+def _png_base64(figure) -> str:
+    """``figure`` as a PNG image in base64 text (for a ``data:`` URL); closes the figure."""
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
     plt.close(figure)
-    encoded = base64.b64encode(buffer.getvalue()).decode()
-    return f'<img alt="figure" src="data:image/png;base64,{encoded}">'
+    return base64.b64encode(buffer.getvalue()).decode()
 
 
 def _distribution_plot(frame: pd.DataFrame) -> str:
+    """Box plot of automatic scores (%) by chapter, as ``_png_base64`` ("" without any)."""
     if not frame.automatic.any():
         return ""
     per_submission = frame[frame.automatic].groupby(["chapter", "student"])[
@@ -106,87 +109,52 @@ def _distribution_plot(frame: pd.DataFrame) -> str:
         ax.scatter([i] * len(values), values, s=12, alpha=0.6)
     ax.set(ylabel="automatic score (%)", ylim=(-5, 105), title="Score distribution by chapter")
     ax.tick_params(axis="x", rotation=30)
-    return _figure_html(figure)
+    return _png_base64(figure)
 
 
 def _pass_rate_plot(rates: pd.DataFrame, chapter: str) -> str:
+    """Bar chart of ``chapter``'s per-test pass rates, as ``_png_base64``."""
     part = rates[rates.chapter == chapter]
     figure, ax = plt.subplots(figsize=(6, 0.3 * len(part) + 1))
     ax.barh(part.cell, 100 * part.passed)
     ax.set(xlabel="submissions with full points (%)", xlim=(0, 100), title=chapter)
     ax.invert_yaxis()
-    return _figure_html(figure)
+    return _png_base64(figure)
 
 
-def _items(lines: list[str]) -> str:
-    return "<br>".join(html.escape(line) for line in lines)
+_TEMPLATES = jinja2.Environment(
+    loader=jinja2.PackageLoader("course", "templates"), autoescape=True,
+    trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)
 
 
-class _Html(str):
-    """Text that is already HTML (escaped by ``_items``)."""
-
-
-def _row(*fields: str) -> str:
-    """A table row of plain-text fields, each escaped (``_items`` output is passed through
-    ``_Html`` to mark it as already escaped)."""
-    cells = [f if isinstance(f, _Html) else html.escape(str(f)) for f in fields]
-    return "<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>"
-
-
-def _remarks_section(problems: list[outcomes.Outcome]) -> list[str]:
-    if not problems:
-        return []
-    parts = ["<h2>Submissions with a grading remark</h2><p>Notes: what the grader "
-             "repaired, stopped or voided. Flags: code to review by hand (flags never "
-             "change a score).</p><table><tr><th>student</th><th>chapter</th>"
-             "<th>status</th><th>reason</th><th>notes</th><th>flags</th></tr>"]
-    parts += [_row(o.student, o.chapter, o.status, o.reason, _Html(_items(o.notes)),
-                   _Html(_items(o.flags))) for o in problems]
-    parts.append("</table>")
-    return parts
-
-
-def _withheld_section(withheld: list[feedback.Withheld]) -> list[str]:
-    """Feedback pages kept from students until the instructor has looked at them."""
-    if not withheld:
-        return []
-    parts = ["<h2>Feedback withheld</h2><p>These students received a page saying their "
-             "feedback awaits your review instead of their feedback "
-             f"(<code>{html.escape(str(feedback.WITHHELD_CSV))}</code>). Read the autograded "
-             "notebook; to release its feedback, run <code>nbgrader generate_feedback "
-             "CHAPTER --student ID --force</code> and check the page yourself.</p>"
-             "<table><tr><th>student</th><th>chapter</th><th>reason</th></tr>"]
-    parts += [_row(w.student, w.chapter, w.reason) for w in withheld]
-    parts.append("</table>")
-    return parts
+def _score_table(table: pd.DataFrame) -> dict | None:
+    """An ``automatic_scores``-like table as plain data for the template:
+    ``{"chapters": [column, ...], "rows": [(student, [text per chapter]), ...]}``
+    (None when empty)."""
+    if table.empty:
+        return None
+    return {"chapters": [str(chapter) for chapter in table.columns],
+            "rows": [(str(student), [str(text) for text in texts])
+                     for student, texts in table.iterrows()]}
 
 
 def write_html(frame: pd.DataFrame, root: Path = ROOT) -> Path:
+    """``reports/report.html`` for ``frame`` (``score_frame``), the outcomes with a reason,
+    note or flag, and the feedback withheld for review."""
     target = root / "reports" / "report.html"
     rates = pass_rates(frame)
-    problems = [o for o in outcomes.load_all(root) if o.reason or o.notes or o.flags]
-    parts = ["<!DOCTYPE html><html><head><meta charset='utf-8'><title>Grades</title>",
-             "<style>body{font-family:sans-serif;margin:2em} table{border-collapse:collapse}"
-             "td,th{border:1px solid #ccc;padding:3px 8px}</style></head><body>",
-             "<h1>Grades</h1><h2>Automatic points by student and chapter</h2>",
-             _html(automatic_scores(frame), "No automatically graded cells."),
-             _distribution_plot(frame),
-             "<h2>Manually graded points by student and chapter</h2>",
-             _html(manual_scores(frame), "No manually graded cells."),
-             "<h2>Total points by student and chapter</h2><p>Automatic plus manually "
-             "graded points, as in <code>grades.csv</code>.</p>",
-             _html(total_scores(frame), "No graded cells.")]
-    parts += _withheld_section(feedback.load_withheld(root))
-    parts += _remarks_section(problems)
-    parts.append("<h2>Per-test pass rates</h2>")
-    parts += [_pass_rate_plot(rates, c) for c in sorted(rates.chapter.unique())]
-    parts.append("</body></html>")
-    target.write_text("\n".join(parts))
+    page = _TEMPLATES.get_template("report.html.j2").render(
+        automatic=_score_table(automatic_scores(frame)),
+        distribution=_distribution_plot(frame),
+        manual=_score_table(manual_scores(frame)),
+        total=_score_table(total_scores(frame)),
+        withheld=feedback.load_withheld(root), withheld_csv=str(feedback.WITHHELD_CSV),
+        remarks=[o for o in outcomes.load_all(root) if o.reason or o.notes or o.flags],
+        pass_rates=[_pass_rate_plot(rates, c) for c in sorted(rates.chapter.unique())],
+    )
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(page, encoding="utf-8")
     return target
-
-
-def _html(table: pd.DataFrame, empty: str) -> str:
-    return table.to_html(escape=True) if not table.empty else f"<p>{empty}</p>"
 
 
 def report(root: Path = ROOT) -> tuple[Path, Path]:
