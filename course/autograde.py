@@ -16,8 +16,6 @@ workers and kernels die with the run that started them.
 
 from __future__ import annotations
 
-import fcntl
-import os
 import subprocess
 import tempfile
 import time
@@ -28,6 +26,7 @@ from pathlib import Path
 
 import nbformat
 import psutil
+from filelock import FileLock
 
 from course import gradebook, grading_notes, outcomes, release
 from course.chapters import ROOT, CourseError, source_notebook
@@ -35,10 +34,7 @@ from course.forkserver import ForkServer, ForkServerError
 from course.nbgrader_cli import kernel_environment, last_error_line, nbgrader_command
 from course.notebooks import read as read_notebook
 from course.progress import progress
-
-SUBMISSION_TIMEOUT = float(os.environ.get("COURSE_SUBMISSION_TIMEOUT", "900"))
-MAX_NOTEBOOK_MB = float(os.environ.get("COURSE_MAX_NOTEBOOK_MB", "50"))
-MAX_SUBMISSION_MB = float(os.environ.get("COURSE_MAX_SUBMISSION_MB", "200"))
+from course.settings import CourseSettings, load_settings
 
 
 @dataclass(frozen=True)
@@ -49,11 +45,12 @@ class Job:
 
 
 def find_jobs(chapters: list[str], root: Path = ROOT) -> list[Job]:
-    """One job per ``submitted/<student>/<chapter>/`` folder of the given chapters."""
-    submitted = root / "submitted"
+    """One job per ``submitted/<student>/<chapter>/`` folder of the given chapters (the
+    folder named by ``CourseDirectory.submitted_directory``)."""
+    submitted = load_settings(root).folder("submitted")
     if not submitted.is_dir():
         raise CourseError(f"no submissions folder: {submitted} does not exist (collect "
-                          "submissions into submitted/<student>/<chapter>/)")
+                          f"submissions into {submitted.name}/<student>/<chapter>/)")
     jobs = [Job(chapter, student.name, student / chapter)
             for student in sorted(submitted.iterdir())
             if student.is_dir() and not student.name.startswith(".")
@@ -63,8 +60,9 @@ def find_jobs(chapters: list[str], root: Path = ROOT) -> list[Job]:
     return jobs
 
 
-def precheck(job: Job) -> str:
-    """Why a submission cannot be graded as handed in (empty when it can)."""
+def precheck(job: Job, settings: CourseSettings) -> str:
+    """Why a submission cannot be graded as handed in (empty when it can), under the size
+    limits of ``settings``."""
     notebook = job.folder / f"{job.chapter}.ipynb"
     if not notebook.is_file():
         others = sorted(p.name for p in job.folder.glob("*.ipynb"))
@@ -75,14 +73,14 @@ def precheck(job: Job) -> str:
         return f"the submission contains symbolic links ({', '.join(links[:3])}); hand in " \
                "plain files"
     size_mb = notebook.stat().st_size / 2**20
-    if size_mb > MAX_NOTEBOOK_MB:
-        return (f"{job.chapter}.ipynb is {size_mb:.0f} MB; the limit is {MAX_NOTEBOOK_MB:.0f} MB "
-                "(clear large outputs before handing in)")
+    if size_mb > settings.max_notebook_mb:
+        return (f"{job.chapter}.ipynb is {size_mb:.0f} MB; the limit is "
+                f"{settings.max_notebook_mb:.0f} MB (clear large outputs before handing in)")
     total_mb = sum(p.stat().st_size for p in job.folder.rglob("*")
                    if p.is_file() and not p.is_symlink()) / 2**20
-    if total_mb > MAX_SUBMISSION_MB:
+    if total_mb > settings.max_submission_mb:
         return f"the submission holds {total_mb:.0f} MB of files; the limit is " \
-               f"{MAX_SUBMISSION_MB:.0f} MB"
+               f"{settings.max_submission_mb:.0f} MB"
     try:
         nbformat.read(str(notebook), as_version=4)
     except Exception as error:  # JSON errors, schema errors, encoding errors
@@ -106,23 +104,22 @@ def _kill_tree(pid: int) -> None:
     psutil.wait_procs(family, timeout=10)
 
 
-@contextmanager
-def _submission_lock(job: Job, root: Path):
-    """Only one process grades a given submission at a time (released if the holder dies)."""
-    path = root / ".grading.locks" / job.chapter / f"{job.student}.lock"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        yield
+def _submission_lock(job: Job, root: Path) -> FileLock:
+    """The lock to hold (``with``) while grading a submission: only one process or thread
+    grades it at a time; the operating system releases it if the holder dies."""
+    return FileLock(root / ".grading.locks" / job.chapter / f"{job.student}.lock")
 
 
 GRADER_CRASHED = "grading failed"  # how a reason starts when nbgrader itself exited with an error
 
 
-def grade_one(job: Job, root: Path = ROOT, timeout: float = SUBMISSION_TIMEOUT,
+def grade_one(job: Job, root: Path = ROOT, timeout: float | None = None,
               force: bool = True, server: ForkServer | None = None) -> outcomes.Outcome:
-    """Grade one submission in a worker process and record its outcome (unless ``force`` is
-    off and another run graded these same files meanwhile)."""
+    """Grade one submission in a worker process within ``timeout`` seconds (default: the
+    course's ``submission_timeout``) and record its outcome (unless ``force`` is off and
+    another run graded these same files meanwhile)."""
+    if timeout is None:
+        timeout = load_settings(root).submission_timeout
     with _submission_lock(job, root):
         if not force and _already_graded(job, root):
             return outcomes.load(job.chapter, job.student, root)
@@ -136,7 +133,8 @@ def _grade(job: Job, root: Path, timeout: float,
            server: ForkServer | None = None) -> outcomes.Outcome:
     start = time.perf_counter()
     files_fingerprint = outcomes.fingerprint(job.folder, source_notebook(job.chapter, root))
-    reason = precheck(job)
+    settings = load_settings(root)
+    reason = precheck(job, settings)
     status = "failed"
     if not reason:
         status, reason = _run_worker(job, root, timeout, server)
@@ -147,7 +145,7 @@ def _grade(job: Job, root: Path, timeout: float,
     notes = {"notes": [], "flags": []}
     if status == "graded":
         notes = grading_notes.read(read_notebook(
-            root / "autograded" / job.student / job.chapter / f"{job.chapter}.ipynb"),
+            settings.folder("autograded") / job.student / job.chapter / f"{job.chapter}.ipynb"),
             root=root, identity=grading_notes.identity(job.student, job.chapter))
     else:
         gradebook.record_ungradable(job.chapter, job.student, root)
@@ -189,8 +187,9 @@ def _start_worker(args: list[str], log, root: Path, server: ForkServer | None):
             return server.start(args, log.name)
         except ForkServerError:  # the server died: grading goes on without it
             pass
+    threads = load_settings(root).tf_threads
     return subprocess.Popen(nbgrader_command(args[1:], root), cwd=root,
-                            env=kernel_environment(threads=1), stdin=subprocess.DEVNULL,
+                            env=kernel_environment(threads), stdin=subprocess.DEVNULL,
                             stdout=log, stderr=log, start_new_session=True)
 
 
@@ -199,7 +198,7 @@ def _fork_server(root: Path):
     """A fork server for the run's workers, or None where it cannot start (workers are then
     started as new processes: slower, same grades)."""
     try:
-        server = ForkServer(root, kernel_environment(threads=1))
+        server = ForkServer(root, kernel_environment(load_settings(root).tf_threads))
     except ForkServerError:
         yield None
         return

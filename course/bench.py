@@ -28,22 +28,33 @@ from course import autograde, demo, gradebook, release
 from course import notebooks as nbs
 from course.chapters import ROOT, source_notebook
 from course.execute import execute_notebook
-from course.nbgrader_cli import STDERR_WARNINGS, kernel_environment
+from course.nbgrader_cli import kernel_environment
+from course.settings import CourseSettings, load_settings
 
 console = Console()
 
-# nbgrader as it comes: only where the course is, the same cell timeout, and TensorFlow's
-# stderr warnings ignored (without that stock nbgrader zeroes correct test cells).
+# nbgrader as it comes: only where the course is and its id, the same cell timeout (the
+# course's, which COURSE_CELL_TIMEOUT overrides as in the course), and TensorFlow's stderr
+# warnings ignored (without that stock nbgrader zeroes correct test cells).
 STOCK_CONFIG = """c = get_config()
 import os
+from course.settings import from_config
 ROOT = os.path.dirname(os.path.abspath(__file__))
-c.CourseDirectory.course_id = "deep-learning"
+c.CourseDirectory.course_id = {course_id!r}
 c.CourseDirectory.root = ROOT
 c.CourseDirectory.db_url = "sqlite:///" + os.path.join(ROOT, "gradebook.db")
-c.Execute.timeout = int(os.environ.get("COURSE_CELL_TIMEOUT", "120"))
+c.CourseSettings.cell_timeout = {cell_timeout!r}
+c.Execute.timeout = from_config(c).cell_timeout
 c.IgnorePattern.enabled = True
 c.IgnorePattern.pattern = {pattern!r}
 """
+
+
+def stock_config(settings: CourseSettings) -> str:
+    """``STOCK_CONFIG`` for the course of ``settings``: its course id, cell timeout and
+    stderr pattern."""
+    return STOCK_CONFIG.format(course_id=settings.course_id, cell_timeout=settings.cell_timeout,
+                               pattern=settings.stderr_ignore)
 
 
 def time_solutions(chapters: list[str], root: Path = ROOT) -> dict[str, float]:
@@ -67,17 +78,18 @@ def scratch_course(chapter: str, submissions: int, root: Path = ROOT) -> Path:
     for part in ("source", "release"):
         shutil.copytree(root / part / chapter, scratch / part / chapter)
     shutil.copy(root / "nbgrader_config.py", scratch)
+    submitted = load_settings(scratch).folder("submitted")
     notebooks = demo.demo_notebooks(chapter, root)
     for number in range(submissions):
         kind = "reference" if number % 2 == 0 else "blank"
-        folder = scratch / "submitted" / f"student{number + 1:02d}" / chapter
+        folder = submitted / f"student{number + 1:02d}" / chapter
         nbs.write(notebooks[kind], folder / f"{chapter}.ipynb")
     return scratch
 
 
 def _fresh_gradebook(scratch: Path, chapter: str) -> None:
-    for leftover in ("gradebook.db", "autograded", "reports"):
-        path = scratch / leftover
+    autograded = load_settings(scratch).folder("autograded")
+    for path in (gradebook.db_path(scratch), autograded, scratch / "reports"):
         if path.is_dir():
             shutil.rmtree(path)
         elif path.exists():
@@ -93,12 +105,11 @@ def _stock_autograde(scratch: Path, chapter: str) -> None:
     """Stock ``nbgrader autograde`` of every submission, with a stock configuration."""
     config = scratch / "nbgrader_config.py"
     course_config = config.read_text()
-    config.write_text(STOCK_CONFIG.format(pattern=STDERR_WARNINGS))
-    env = {k: v for k, v in kernel_environment(threads=None).items()
-           if k not in ("COURSE_TF_THREADS", "OMP_NUM_THREADS")}
+    config.write_text(stock_config(load_settings(scratch)))
     try:
         subprocess.run([sys.executable, "-m", "nbgrader", "autograde", chapter, "--force"],
-                       cwd=scratch, env=env, capture_output=True, check=True)
+                       cwd=scratch, env=kernel_environment(threads=None), capture_output=True,
+                       check=True)
     finally:
         config.write_text(course_config)
 
@@ -143,9 +154,10 @@ def fixed_cost(chapter: str, root: Path = ROOT, blanks: int = 4) -> tuple[float,
     seconds each further one adds)``. The first figure includes starting the run (the fork
     server's imports); the second is the per-submission cost in a class-sized run."""
     scratch = scratch_course(chapter, 2 * blanks, root)
-    students = sorted(p.name for p in (scratch / "submitted").iterdir())
+    submitted = load_settings(scratch).folder("submitted")
+    students = sorted(p.name for p in submitted.iterdir())
     for reference in students[::2]:
-        shutil.rmtree(scratch / "submitted" / reference)
+        shutil.rmtree(submitted / reference)
     seconds = []
     for chosen in (students[1:2], students[1::2]):
         _fresh_gradebook(scratch, chapter)

@@ -37,6 +37,7 @@ from course import autograde as local
 from course import cluster_task, environment, gradebook, outcomes
 from course.chapters import ROOT, CourseError, source_notebook
 from course.progress import progress
+from course.settings import load_settings
 
 ALLOWED_FAILURES = 2  # a task fails with KilledWorker when more workers than this died on it
 CONNECT_TIMEOUT = "60s"
@@ -138,11 +139,11 @@ def _grade(client, todo: list[local.Job], root: Path, address: str,
     the workers need them) and merge each result as it arrives."""
     from distributed import as_completed
 
-    grading_environment = environment.current()
+    grading_environment = environment.current(root)
+    timeout = load_settings(root).submission_timeout
     # Each task carries its chapter's bundle: a shared dependency would tie every task to
     # the worker holding it; with at most a window of tasks in flight, the copies are few.
-    bundles = {chapter: cluster_task.chapter_bundle(chapter, root, grading_environment,
-                                                    local.SUBMISSION_TIMEOUT)
+    bundles = {chapter: cluster_task.chapter_bundle(chapter, root, grading_environment, timeout)
                for chapter in sorted({job.chapter for job in todo})}
     waiting = list(reversed(todo))
     pending: dict = {}
@@ -195,12 +196,12 @@ def _merge(future, job: local.Job, files: str, root: Path,
                                        f"{type(error).__name__}: {_first_line(error)}")
     outcome = outcomes.Outcome(**result["outcome"])
     outcome.fingerprint = files
+    graded = load_settings(root).folder("autograded") / job.student / job.chapter
     with local._submission_lock(job, root):
         gradebook.import_submission(job.chapter, job.student, result["gradebook"],
                                     outcome.status == "graded", root, gb)
         if result["autograded"] is not None:
-            _replace_folder(root / "autograded" / job.student / job.chapter,
-                            result["autograded"])
+            _replace_folder(graded, result["autograded"])
         outcomes.save(outcome, root)
     return result["worker"], outcome
 

@@ -12,8 +12,10 @@ same ``requirements.txt``). Each task receives
 ``grade_submission`` first compares the worker's grading environment with the instructor's
 and refuses (``EnvironmentMismatch``, naming what differs) when they differ: installed
 packages, the installed ``course`` and ``utils`` files (the student's sandboxed kernel imports
-``utils`` from the installed package, so it is checked, not replaced) or the ``COURSE_*``
-limits. Then it builds a scratch course directory (``tempfile``), grades the submission there
+``utils`` from the installed package, so it is checked, not replaced) or the settings that
+can change a grade (``course.settings``; the worker's come from the bundle's
+``nbgrader_config.py`` and its own ``COURSE_*`` environment variables). Then it builds a
+scratch course directory (``tempfile``), grades the submission there
 with ``course.autograde.grade_one`` (the same worker processes, sandbox, judge and
 bookkeeping as grading on one machine) and returns plain data::
 
@@ -31,7 +33,6 @@ chapter bundle registered (``nbgrader generate_assignment`` once per bundle dige
 from __future__ import annotations
 
 import atexit
-import hashlib
 import os
 import shutil
 import tempfile
@@ -40,8 +41,10 @@ from dataclasses import asdict
 from pathlib import Path
 
 from course import autograde, environment, gradebook, grading_notes, release
+from course.fingerprint import content_digest, digest_of
 from course.forkserver import ForkServer, ForkServerError
 from course.nbgrader_cli import kernel_environment
+from course.settings import load_settings
 
 SCRATCH_PREFIX = "course-cluster-"
 
@@ -92,19 +95,18 @@ def chapter_bundle(chapter: str, root: Path, grading_environment: environment.En
          "secret": bytes, "environment": dict, "timeout": seconds, "digest": sha256 hex}
 
     ``course`` holds ``nbgrader_config.py``, ``source/<chapter>/`` and
-    ``release/<chapter>/``; ``digest`` covers them (the scratch gradebook's cache key)."""
+    ``release/<chapter>/``; ``digest`` covers their paths and contents
+    (``course.fingerprint.digest_of``; the scratch gradebook's cache key)."""
     files = {"nbgrader_config.py": (root / "nbgrader_config.py").read_bytes()}
     for part in ("source", "release"):
         packed = pack_folder(root / part / chapter)
         files.update({f"{part}/{chapter}/{rel}": data for rel, data in packed["files"].items()
                       if "__pycache__" not in rel and ".ipynb_checkpoints" not in rel})
-    digest = hashlib.sha256()
-    for rel in sorted(files):
-        digest.update(rel.encode() + b"\0" + hashlib.sha256(files[rel]).digest())
+    digest = digest_of({rel: content_digest(data) for rel, data in files.items()})
     return {"chapter": chapter, "course": {"files": files, "links": {}},
             "secret": grading_notes.course_key(root), "environment":
             grading_environment.to_data(), "timeout": float(timeout),
-            "digest": digest.hexdigest()}
+            "digest": digest}
 
 
 def submission_payload(job: autograde.Job) -> dict:
@@ -118,19 +120,21 @@ def grade_submission(bundle: dict, submission: dict) -> dict:
     raises ``EnvironmentMismatch`` when this worker's grading environment differs."""
     worker = worker_address()
     instructor = environment.Environment.from_data(bundle["environment"])
-    problem = environment.differences(instructor, environment.current())
-    if problem:
-        raise EnvironmentMismatch(f"worker {worker} refused to grade: {problem} (grades must "
-                                  "not depend on where they were computed)")
     chapter, student = submission["chapter"], submission["student"]
     with tempfile.TemporaryDirectory(prefix=SCRATCH_PREFIX, ignore_cleanup_errors=True) as tmp:
         root = Path(tmp) / "course"
+        unpack_folder(bundle["course"], root, links=False)
+        problem = environment.differences(instructor, environment.current(root))
+        if problem:
+            raise EnvironmentMismatch(f"worker {worker} refused to grade: {problem} (grades "
+                                      "must not depend on where they were computed)")
+        settings = load_settings(root)
         _build_course(root, bundle)
-        job = autograde.Job(chapter, student, root / "submitted" / student / chapter)
+        job = autograde.Job(chapter, student, settings.folder("submitted") / student / chapter)
         unpack_folder(submission["folder"], job.folder)
         outcome = autograde.grade_one(job, root, timeout=bundle["timeout"], force=True,
-                                      server=_fork_server())
-        graded = root / "autograded" / student / chapter
+                                      server=_fork_server(settings.tf_threads))
+        graded = settings.folder("autograded") / student / chapter
         return {"worker": worker, "outcome": asdict(outcome),
                 "gradebook": gradebook.export_submission(chapter, student, root),
                 "autograded": pack_folder(graded) if graded.is_dir() else None}
@@ -147,7 +151,8 @@ def worker_address() -> str:
 
 
 def _build_course(root: Path, bundle: dict) -> None:
-    unpack_folder(bundle["course"], root, links=False)
+    """Complete the scratch course unpacked from ``bundle`` at ``root``: the signing key and
+    the registered gradebook."""
     secret = root / grading_notes.SECRET_NAME
     handle = os.open(secret, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(handle, "wb") as stream:
@@ -194,16 +199,19 @@ def _registered_gradebook(root: Path, bundle: dict) -> None:
     shutil.copy(cached, gradebook.db_path(root))
 
 
-def _fork_server() -> ForkServer | None:
-    """This worker process's fork server (started on first use, restarted if it died); None
-    where it cannot start (grading then starts each worker as a new Python)."""
+def _fork_server(threads: int) -> ForkServer | None:
+    """This worker process's fork server, whose kernels run ``threads`` TensorFlow threads
+    (started on first use, restarted if it died or ``threads`` changed); None where it cannot
+    start (grading then starts each worker as a new Python)."""
     with _CACHE_LOCK:
         server = _CACHE.get("server")
         if isinstance(server, ForkServer) and server.alive:
-            return server
+            if _CACHE.get("threads") == threads:
+                return server
+            server.close()
         try:
-            server = ForkServer(_cache_folder(), kernel_environment(threads=1))
+            server = ForkServer(_cache_folder(), kernel_environment(threads))
         except ForkServerError:
             server = None
-        _CACHE["server"] = server
+        _CACHE["server"], _CACHE["threads"] = server, threads
         return server

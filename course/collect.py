@@ -2,8 +2,9 @@
 
 Two sources (the third way, copying folders into ``submitted/`` by hand, needs no command):
 
-- **nbgrader's exchange** (``COURSE_EXCHANGE``): ``nbgrader collect <chapter> --update`` for
-  every chapter; a newer submission replaces an older one, as nbgrader does.
+- **nbgrader's exchange** (the ``exchange`` setting, ``COURSE_EXCHANGE``): ``nbgrader collect
+  <chapter> --update`` for every chapter; a newer submission replaces an older one, as
+  nbgrader does.
 - **An LMS download** (``--zip FILE``): the zip of a Canvas or Moodle assignment, whose file
   names say whose submission each file is:
 
@@ -24,7 +25,8 @@ Two sources (the third way, copying folders into ``submitted/`` by hand, needs n
   Nothing is written from an entry's own path: the target is built from the student id and
   the chapter only, and entries with an absolute path, a ``..`` component or a link type are
   refused (zip slip). A file is *not placed*, with the reason printed, when it is not a
-  notebook, its name matches neither pattern, its chapter is unknown, it is too large, two
+  notebook, its name matches neither pattern, its chapter is unknown, it is larger than the
+  ``max_notebook_mb`` setting, two
   notebooks in the zip claim the same student and chapter, two LMS accounts would share one
   student id, or ``submitted/`` already holds a different notebook for that student and
   chapter (``--force`` replaces it; an identical one is left as it is).
@@ -36,7 +38,6 @@ of unsafe names before anything is written, and a report of every file it skippe
 
 from __future__ import annotations
 
-import os
 import re
 import stat
 import unicodedata
@@ -48,8 +49,7 @@ from pathlib import Path, PurePosixPath
 
 from course.chapters import ROOT, CourseError, available_chapters, resolve_chapters
 from course.nbgrader_cli import run_nbgrader
-
-MAX_NOTEBOOK_BYTES = 50 * 1024 * 1024
+from course.settings import load_settings
 
 CANVAS = re.compile(
     r"^(?P<name>[A-Za-z0-9-]+?)(?:_late)?_(?P<lms_id>\d+)_(?P<submission>\d+)_(?P<file>.+)$",
@@ -124,9 +124,10 @@ def _chapter_of(filename: str, chapter: str | None, chapters: list[str]) -> str 
     return stem if stem in chapters else None
 
 
-def _claims(archive: zipfile.ZipFile, chapter: str | None, chapters: list[str]
-            ) -> tuple[list[_Claim], list[NotPlaced]]:
-    """Whose notebook, for which chapter, each file of the zip is; the others and why."""
+def _claims(archive: zipfile.ZipFile, chapter: str | None, chapters: list[str],
+            max_mb: float) -> tuple[list[_Claim], list[NotPlaced]]:
+    """Whose notebook, for which chapter, each file of the zip is; the others and why (a
+    notebook over ``max_mb`` MB among them)."""
     claims, skipped = [], []
     for info in archive.infolist():
         if info.is_dir():
@@ -151,9 +152,8 @@ def _claims(archive: zipfile.ZipFile, chapter: str | None, chapters: list[str]
             skipped.append(NotPlaced(info.filename, f"cannot tell the chapter from '{filename}' "
                                                     "(name one with --chapter)"))
             continue
-        if info.file_size > MAX_NOTEBOOK_BYTES:
-            skipped.append(NotPlaced(info.filename, f"larger than "
-                                                    f"{MAX_NOTEBOOK_BYTES // 2**20} MB"))
+        if info.file_size > max_mb * 2**20:
+            skipped.append(NotPlaced(info.filename, f"larger than {max_mb:g} MB"))
             continue
         student = student_id(match["name"]) or f"student_{match['lms_id']}"
         claims.append(_Claim(info, lms, match["name"], match["lms_id"], student, target))
@@ -192,17 +192,19 @@ def collect_zip(zip_path: Path, root: Path = ROOT, chapter: str | None = None,
     if chapter is not None:
         (chapter,) = resolve_chapters([chapter], root)
     chapters = available_chapters(root)
+    settings = load_settings(root)
     try:
         archive = zipfile.ZipFile(zip_path)
     except (OSError, zipfile.BadZipFile) as error:
         raise CourseError(f"cannot read {zip_path}: {error}") from None
     placed: list[Placed] = []
     with archive:
-        claims, skipped = _claims(archive, chapter, chapters)
+        claims, skipped = _claims(archive, chapter, chapters, settings.max_notebook_mb)
         claims, refused = _ambiguous(claims)
         skipped += refused
         for claim in claims:
-            target = root / "submitted" / claim.student / claim.chapter / f"{claim.chapter}.ipynb"
+            target = settings.folder("submitted") / claim.student / claim.chapter / \
+                f"{claim.chapter}.ipynb"
             try:
                 data = archive.read(claim.entry)
             except (OSError, zipfile.BadZipFile, zlib.error) as error:
@@ -235,9 +237,10 @@ def collect_exchange(chapters: list[str], root: Path = ROOT) -> list[str]:
     """``nbgrader collect <chapter> --update`` for every chapter; returns what nbgrader said
     about each submission (collected, updated, nothing newer) and its warnings and errors,
     one line each."""
-    if not os.environ.get("COURSE_EXCHANGE"):
-        raise CourseError("COURSE_EXCHANGE is not set: name the exchange folder (or collect "
-                          "an LMS download with --zip FILE)")
+    if not load_settings(root).exchange:
+        raise CourseError("COURSE_EXCHANGE is not set and nbgrader_config.py sets no "
+                          "c.CourseSettings.exchange: name the exchange folder (or collect an "
+                          "LMS download with --zip FILE)")
     lines = []
     for chapter in chapters:
         result = run_nbgrader(["collect", chapter, "--update"], root)

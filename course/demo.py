@@ -3,7 +3,9 @@
 - ``reference`` hands in the solutions (expects full automatic marks),
 - ``blank`` hands in the release untouched (expects zero),
 - ``mistakes`` hands in the solutions with plausible errors: the first mutant of every
-  other graded name (``tests/mutants/<chapter>.py``), so it lands in between.
+  other graded name (``source/<chapter>/mutants.py``), so it lands in between. A chapter
+  without that file stops the demo (``CourseError`` naming the path): handing in the
+  solutions instead would pass for a grader that cannot tell right from wrong.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from nbformat import NotebookNode
 from course import notebooks as nbs
 from course.chapters import ROOT, release_notebook, source_notebook
 from course.mutants import Mutant, apply_mutants, load_mutants
+from course.settings import load_settings
 
 DEMO_STUDENTS = ("reference", "blank", "mistakes")
 
@@ -40,10 +43,11 @@ def demo_notebooks(chapter: str, root: Path = ROOT) -> dict[str, NotebookNode]:
 def build_submissions(chapters: list[str], root: Path = ROOT) -> None:
     """Write ``submitted/<demo student>/<chapter>/`` for every chapter: the release folder's
     files, with the student's notebook."""
+    settings = load_settings(root)
     for chapter in chapters:
         for student, nb in demo_notebooks(chapter, root).items():
-            folder = root / "submitted" / student / chapter
+            folder = settings.folder("submitted") / student / chapter
             if folder.exists():
                 shutil.rmtree(folder)
-            shutil.copytree(root / "release" / chapter, folder)
+            shutil.copytree(settings.folder("release") / chapter, folder)
             nbs.write(nb, folder / f"{chapter}.ipynb")

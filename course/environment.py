@@ -12,9 +12,10 @@ An environment is three parts:
   way on both sides;
 - ``code``: ``{relative path: sha256 hex}`` of every file of the ``course`` (the grader) and
   ``utils`` (what every notebook imports) packages as installed;
-- ``settings``: the environment variables that change how a submission is graded (the
-  ``COURSE_*`` limits and timeouts, TensorFlow's oneDNN switch), as set (unset variables are
-  absent).
+- ``settings``: the course settings that can change a grade (``course.settings``: limits,
+  timeouts, TensorFlow threads, ...), each by the name of the environment variable that
+  overrides it, with its value as loaded from the course's ``nbgrader_config.py`` and the
+  environment; and TensorFlow's oneDNN switch, when set.
 
 ``COURSE_PACKAGE_FINGERPRINT_EXTRA`` (comma-separated ``name==version``) adds packages to the
 list as if they were installed. It exists for the tests, which use it to start a worker that
@@ -23,37 +24,33 @@ looks different; it can only make environments differ, so it is harmless elsewhe
 
 from __future__ import annotations
 
-import hashlib
 import importlib.metadata
-import json
 import os
 import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from course.chapters import ROOT
+from course.fingerprint import digest_of, file_digests
+from course.settings import CourseSettings, load_settings
+
 EXTRA_PACKAGES = "COURSE_PACKAGE_FINGERPRINT_EXTRA"
 
-# Variables read by the grader (course/autograde.py, nbgrader_config.py) or passed to the
-# student's kernel (course/judged_execute.py) that can change a grade.
-GRADING_SETTINGS = (
-    "COURSE_CELL_TIMEOUT", "COURSE_DISK_LIMIT_MB", "COURSE_FILE_SIZE_LIMIT_MB",
-    "COURSE_MAX_NOTEBOOK_MB", "COURSE_MAX_SUBMISSION_MB", "COURSE_MEMORY_LIMIT_MB",
-    "COURSE_OUTPUT_LIMIT_KB", "COURSE_STDERR_IGNORE", "COURSE_SUBMISSION_TIMEOUT",
-    "TF_ENABLE_ONEDNN_OPTS",
-)
+# Variables that are no course setting yet can change a grade: passed to the student's
+# kernel (course/judged_execute.py).
+OUTSIDE_SETTINGS = ("TF_ENABLE_ONEDNN_OPTS",)
 
 
 @dataclass(frozen=True)
 class Environment:
     packages: tuple[str, ...]   # sorted "name==version"
     code: dict[str, str]        # "course/autograde.py" -> sha256 hex of its bytes
-    settings: dict[str, str]    # variable -> value, only those set
+    settings: dict[str, str]    # "COURSE_CELL_TIMEOUT" -> "120" (see grading_settings)
 
     @property
     def fingerprint(self) -> str:
-        """sha256 hex over the three parts (a canonical JSON text)."""
-        text = json.dumps(asdict(self), sort_keys=True)
-        return hashlib.sha256(text.encode()).hexdigest()
+        """sha256 hex over the three parts (``course.fingerprint.digest_of``)."""
+        return digest_of(asdict(self))
 
     def to_data(self) -> dict:
         return {"packages": list(self.packages), "code": dict(self.code),
@@ -84,26 +81,36 @@ def installed_packages() -> tuple[str, ...]:
 
 
 def code_digests() -> dict[str, str]:
-    """sha256 of each file of the installed ``course`` and ``utils`` packages, by path
-    relative to the folder holding them (caches left out)."""
+    """sha256 hex of each file of the installed ``course`` and ``utils`` packages, by POSIX
+    path relative to the folder holding them (``"course/autograde.py"``; caches left out)."""
     import utils
 
     digests = {}
     for package in (Path(__file__).parent, Path(utils.__file__).parent):
-        for path in sorted(package.rglob("*")):
-            if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
-                rel = str(path.relative_to(package.parent))
-                digests[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
+        found = file_digests(package, skip=_is_cache)
+        digests.update({f"{package.name}/{rel}": digest for rel, digest in found.items()})
     return digests
 
 
-def grading_settings() -> dict[str, str]:
-    return {name: os.environ[name] for name in GRADING_SETTINGS if name in os.environ}
+def _is_cache(rel: str) -> bool:
+    """Python's byte-code caches: never part of what grades."""
+    return "__pycache__" in rel.split("/") or rel.endswith(".pyc")
 
 
-def current() -> Environment:
-    """This process's grading environment."""
-    return Environment(installed_packages(), code_digests(), grading_settings())
+def grading_settings(settings: CourseSettings) -> dict[str, str]:
+    """``{environment variable: value as text}`` of every setting that can change a grade
+    (``CourseSettings.grading_names``), plus the ``OUTSIDE_SETTINGS`` that are set."""
+    names = CourseSettings.environment_names()
+    values = {names[name]: str(getattr(settings, name))
+              for name in CourseSettings.grading_names()}
+    values.update({name: os.environ[name] for name in OUTSIDE_SETTINGS if name in os.environ})
+    return values
+
+
+def current(root: Path = ROOT) -> Environment:
+    """This process's grading environment for the course at ``root``."""
+    return Environment(installed_packages(), code_digests(),
+                       grading_settings(load_settings(root)))
 
 
 def differences(instructor: Environment, here: Environment, shown: int = 4) -> str:

@@ -14,6 +14,7 @@ from nbclient import NotebookClient
 from nbformat import NotebookNode
 
 from course import notebooks as nbs
+from course.nbgrader_cli import with_threads
 
 
 @dataclass
@@ -25,26 +26,19 @@ class Execution:
 
 def execute_notebook(path: Path, timeout: int = 300, threads: int | None = 1) -> Execution:
     """Run every cell of the notebook at ``path`` in a copy of its folder (so nothing is
-    written next to it); errors do not stop the run and are all reported."""
+    written next to it), ``timeout`` seconds per cell at most, in a kernel with ``threads``
+    TensorFlow threads (None: TensorFlow's own count); errors do not stop the run and are
+    all reported."""
     nb = nbs.read(path)
-    env_before = os.environ.get("COURSE_TF_THREADS")
-    if threads:
-        os.environ["COURSE_TF_THREADS"] = str(threads)
-    try:
-        with tempfile.TemporaryDirectory(prefix="course-run-") as tmp:
-            workdir = Path(tmp) / path.parent.name
-            shutil.copytree(path.parent, workdir, ignore=shutil.ignore_patterns("*.ipynb"))
-            client = NotebookClient(nb, timeout=timeout, allow_errors=True,
-                                    kernel_name="python3",
-                                    resources={"metadata": {"path": str(workdir)}})
-            start = time.perf_counter()
-            client.execute(stderr=subprocess.DEVNULL)  # kernel start-up logs
-            seconds = time.perf_counter() - start
-    finally:
-        if env_before is None:
-            os.environ.pop("COURSE_TF_THREADS", None)
-        else:
-            os.environ["COURSE_TF_THREADS"] = env_before
+    with tempfile.TemporaryDirectory(prefix="course-run-") as tmp:
+        workdir = Path(tmp) / path.parent.name
+        shutil.copytree(path.parent, workdir, ignore=shutil.ignore_patterns("*.ipynb"))
+        client = NotebookClient(nb, timeout=timeout, allow_errors=True, kernel_name="python3",
+                                resources={"metadata": {"path": str(workdir)}})
+        start = time.perf_counter()
+        client.execute(stderr=subprocess.DEVNULL,  # kernel start-up logs
+                       env=with_threads(dict(os.environ), threads))
+        seconds = time.perf_counter() - start
     errors = []
     for index, cell in enumerate(nb.cells):
         for output in cell.get("outputs", []):

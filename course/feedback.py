@@ -45,6 +45,7 @@ from course import notebooks as nbs
 from course import outcomes
 from course.chapters import ROOT, CourseError, release_notebook, source_notebook
 from course.nbgrader_cli import last_error_line, run_nbgrader
+from course.settings import load_settings
 
 WITHHELD_CSV = Path("reports") / "withheld_feedback.csv"
 _BASE64_RUN = re.compile(r"[A-Za-z0-9+/_-]{28,}={0,2}")
@@ -200,7 +201,7 @@ def _leak_reason(leaks: list[tuple[str, str]]) -> str:
 
 
 def _pages(chapter: str, root: Path) -> list[Path]:
-    return sorted((root / "feedback").glob(f"*/{chapter}/*.html"))
+    return sorted(load_settings(root).folder("feedback").glob(f"*/{chapter}/*.html"))
 
 
 def find_leaks(chapter: str, root: Path = ROOT) -> list[str]:
@@ -211,7 +212,7 @@ def find_leaks(chapter: str, root: Path = ROOT) -> list[str]:
 
 
 def _page_path(student: str, chapter: str, root: Path) -> Path:
-    return root / "feedback" / student / chapter / f"{chapter}.html"
+    return load_settings(root).folder("feedback") / student / chapter / f"{chapter}.html"
 
 
 def _write_failure_page(outcome: outcomes.Outcome, root: Path) -> None:
@@ -236,7 +237,7 @@ def _render(chapter: str, root: Path) -> list[Withheld]:
     """Run nbgrader's ``generate_feedback`` for the chapter. nbgrader renders every notebook
     it can and fails at the end if one failed: the submissions left without a page are
     withheld, unless none got one (then nothing works, and that is an error)."""
-    graded = sorted((root / "autograded").glob(f"*/{chapter}/{chapter}.ipynb"))
+    graded = sorted(load_settings(root).folder("autograded").glob(f"*/{chapter}/{chapter}.ipynb"))
     if not graded:
         return []
     result = run_nbgrader(["generate_feedback", chapter, "--force"], root, check=False)

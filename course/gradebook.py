@@ -1,24 +1,23 @@
 """Access to nbgrader's SQLite gradebook, one writer at a time.
 
 SQLite allows one writer at a time; several grading processes (``autograde --workers N``,
-or two runs started at once) therefore take an exclusive file lock for every gradebook
-session. ``install_lock`` makes nbgrader's own ``Gradebook`` take it too, in a worker process.
+or two runs started at once) therefore hold the course's writer lock (``locked``: a
+``filelock.FileLock`` on ``<course>/.grading.lock``) for every gradebook session.
+``install_lock`` makes nbgrader's own ``Gradebook`` take it too, in a worker process.
 """
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
-import os
-import threading
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
+from filelock import FileLock
 from nbgrader import api
 
 from course.chapters import ROOT
-
-COURSE_ID = "deep-learning"
+from course.settings import load_settings
 
 
 def db_path(root: Path = ROOT) -> Path:
@@ -29,54 +28,19 @@ def db_url(root: Path = ROOT) -> str:
     return f"sqlite:///{db_path(root)}"
 
 
-def _lock_path(root: Path) -> Path:
-    return root / ".grading.lock"
-
-
-class _ProcessLock:
-    """An exclusive ``flock`` on a file, re-entrant within one process."""
-
-    def __init__(self) -> None:
-        self._guard = threading.RLock()
-        self._depth = 0
-        self._fd: int | None = None
-        self.path: Path | None = None
-
-    def acquire(self, path: Path) -> None:
-        self._guard.acquire()
-        if self._depth == 0:
-            self.path = path
-            self._fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-            fcntl.flock(self._fd, fcntl.LOCK_EX)
-        self._depth += 1
-
-    def release(self) -> None:
-        self._depth -= 1
-        if self._depth == 0 and self._fd is not None:
-            fcntl.flock(self._fd, fcntl.LOCK_UN)
-            os.close(self._fd)
-            self._fd = None
-        self._guard.release()
-
-
-_LOCK = _ProcessLock()
-
-
-@contextlib.contextmanager
-def locked(root: Path = ROOT):
-    """Hold the gradebook's writer lock for the duration of the block."""
-    _LOCK.acquire(_lock_path(root))
-    try:
-        yield
-    finally:
-        _LOCK.release()
+def locked(root: Path = ROOT) -> FileLock:
+    """The gradebook's writer lock, held with ``with locked(root):``. One lock object per
+    course in a process, re-entrant within a thread (a block may take it again); other threads
+    and processes wait for it. The operating system releases it when its holder dies."""
+    return FileLock(root / ".grading.lock", is_singleton=True)
 
 
 @contextlib.contextmanager
 def open_gradebook(root: Path = ROOT):
     """An nbgrader ``Gradebook`` on the course's database, held under the writer lock."""
+    course_id = load_settings(root).course_id
     with locked(root):
-        gb = api.Gradebook(db_url(root), COURSE_ID)
+        gb = api.Gradebook(db_url(root), course_id)
         try:
             yield gb
         finally:
@@ -88,8 +52,9 @@ def long_session(root: Path = ROOT):
     """An nbgrader ``Gradebook`` kept open across many writes (opened and closed under the
     writer lock, which callers take with ``locked`` around each write). Saves rebuilding
     SQLAlchemy's engine and compiled queries for every write of a long merge."""
+    course_id = load_settings(root).course_id
     with locked(root):
-        gb = api.Gradebook(db_url(root), COURSE_ID)
+        gb = api.Gradebook(db_url(root), course_id)
     try:
         yield gb
     finally:
@@ -97,30 +62,48 @@ def long_session(root: Path = ROOT):
             gb.close()
 
 
+_nbgrader_course: Path | None = None  # whose writer lock nbgrader's own sessions hold
+
+
 def install_lock(root: Path) -> None:
-    """Make every nbgrader ``Gradebook`` opened in this process hold the writer lock until it
-    is closed. Called by grading worker processes before they run nbgrader."""
+    """Make every nbgrader ``Gradebook`` opened in this process hold ``root``'s writer lock
+    (``locked``) from its creation until its ``close()``. Called by grading worker processes
+    (``course.worker``) before they run nbgrader.
+
+    Why the class itself is patched: nbgrader opens its gradebook sessions on its own, in its
+    apps, converters and preprocessors (``Gradebook(db_url, course_id)``, the class imported
+    by name in each module), and offers no setting or hook to run code around them; only
+    wrapping ``Gradebook.__init__`` and ``Gradebook.close`` reaches every one of them.
+    Idempotent: the methods are wrapped once per process; a later call only points the lock
+    at ``root``."""
+    global _nbgrader_course
+    _nbgrader_course = root
+    if getattr(api.Gradebook.__init__, "holds_writer_lock", False):
+        return
     original_init, original_close = api.Gradebook.__init__, api.Gradebook.close
 
+    @functools.wraps(original_init)
     def init(self, *args, **kwargs):
-        _LOCK.acquire(_lock_path(root))
+        lock = locked(_nbgrader_course)
+        lock.acquire()
         try:
             original_init(self, *args, **kwargs)
         except BaseException:
-            _LOCK.release()
+            lock.release()
             raise
-        self._course_lock_held = True
+        self._writer_lock = lock
 
+    @functools.wraps(original_close)
     def close(self):
         try:
             original_close(self)
         finally:
-            if getattr(self, "_course_lock_held", False):
-                self._course_lock_held = False
-                _LOCK.release()
+            lock = vars(self).pop("_writer_lock", None)  # released once, however often closed
+            if lock is not None:
+                lock.release()
 
-    api.Gradebook.__init__ = init
-    api.Gradebook.close = close
+    init.holds_writer_lock = True
+    api.Gradebook.__init__, api.Gradebook.close = init, close
 
 
 @dataclass(frozen=True)

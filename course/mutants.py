@@ -1,12 +1,14 @@
 """Mutants and variants: wrong answers every test must catch, right ones it must accept.
 
-A chapter's mutants live in ``tests/mutants/<chapter>.py`` as a list ``MUTANTS`` of
-``Mutant(name, description, find, replace)``: the answer cell that defines ``name`` gets
-``find`` replaced by ``replace`` (``find`` must occur in the solution, so a mutant cannot
-silently stop applying when the solution changes). Its *variants* live in
-``tests/variants/<chapter>.py`` as ``VARIANTS``, written the same way: correct answers by
+A chapter's mutants live next to its source notebook, in ``source/<chapter>/mutants.py``, as
+a list ``MUTANTS`` of ``Mutant(name, description, find, replace)``: the answer cell that
+defines ``name`` gets ``find`` replaced by ``replace`` (``find`` must occur in the solution, so
+a mutant cannot silently stop applying when the solution changes). Its *variants* live in
+``source/<chapter>/variants.py`` as ``VARIANTS``, written the same way: correct answers by
 the docstring's contract in another idiom (loops instead of vectorised code, no
-``np.asarray`` where arrays are promised, Keras objects instead of strings, ...).
+``np.asarray`` where arrays are promised, Keras objects instead of strings, ...). Both files
+are the instructor's: ``CourseDirectory.ignore`` in ``nbgrader_config.py`` keeps them out of
+``release/`` and out of the folder a submission is graded in.
 
 ``run_mutant_sweep`` executes a chapter's source notebook once, then for each mutant and
 variant runs the changed answer cell, the test cell of its name and the original answer cell
@@ -32,6 +34,8 @@ from nbformat import NotebookNode
 
 from course import notebooks as nbs
 from course.chapters import ROOT, CourseError, source_notebook
+from course.nbgrader_cli import with_threads
+from course.settings import load_settings
 
 
 @dataclass(frozen=True)
@@ -44,15 +48,23 @@ class Mutant:
     replace: str
 
 
+KINDS = ("mutants", "variants")
+INSTRUCTOR_FILES = tuple(f"{kind}.py" for kind in KINDS)  # never copied to a student
+
+
 def mutants_file(chapter: str, root: Path = ROOT, kind: str = "mutants") -> Path:
-    return root / "tests" / kind / f"{chapter}.py"
+    """``source/<chapter>/mutants.py`` or ``source/<chapter>/variants.py``."""
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")
+    return source_notebook(chapter, root).parent / f"{kind}.py"
 
 
 def load_mutants(chapter: str, root: Path = ROOT, kind: str = "mutants") -> list[Mutant]:
-    """The chapter's ``MUTANTS`` (``kind="mutants"``) or ``VARIANTS`` (``"variants"``)."""
+    """The chapter's ``MUTANTS`` (``kind="mutants"``) or ``VARIANTS`` (``"variants"``);
+    a chapter without the file is an error, never an empty list."""
     path = mutants_file(chapter, root, kind)
-    if not path.exists():
-        return []
+    if not path.is_file():
+        raise CourseError(f"{chapter} has no {kind}: expected {path}")
     spec = importlib.util.spec_from_file_location(f"{kind}_{chapter}", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -129,14 +141,14 @@ def run_mutant_sweep(chapter: str, root: Path = ROOT, timeout: int = 300) -> Swe
     mutants = load_mutants(chapter, root)
     variants = load_mutants(chapter, root, "variants")
     sweep = build_sweep(nb, mutants + variants)
-    os.environ.setdefault("COURSE_TF_THREADS", "1")
+    env = with_threads(dict(os.environ), load_settings(root).tf_threads)
     with tempfile.TemporaryDirectory(prefix="course-sweep-") as tmp:
         workdir = Path(tmp) / chapter
         shutil.copytree(source_notebook(chapter, root).parent, workdir,
-                        ignore=shutil.ignore_patterns("*.ipynb"))
+                        ignore=shutil.ignore_patterns("*.ipynb", *INSTRUCTOR_FILES))
         NotebookClient(sweep, timeout=timeout, allow_errors=True, kernel_name="python3",
                        resources={"metadata": {"path": str(workdir)}}).execute(
-            stderr=subprocess.DEVNULL)  # kernel start-up logs
+            stderr=subprocess.DEVNULL, env=env)  # stderr: kernel start-up logs
     reference_errors = [
         f"cell {i}: {err}" for i, cell in enumerate(sweep.cells)
         if cell.metadata.get("sweep") == "reference" for err in _errors(cell)

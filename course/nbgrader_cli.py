@@ -8,30 +8,30 @@ import sys
 from pathlib import Path
 
 from course.chapters import ROOT, CourseError
-
-# stderr lines made only of TensorFlow/Python warnings (nbgrader's IgnorePattern drops them,
-# else a test cell whose code makes Keras warn gets zero points)
-STDERR_WARNINGS = (
-    r"(?m)^(\S+: \w*Warning: |WARNING: |W\d{4} |I\d{4} |E\d{4} |\d{4}-\d\d-\d\d \d\d:\d\d:\d\d"
-    r"\.\d+: [IWE] |WARNING:tensorflow|WARNING:absl|  warnings\.warn\()"
-)
+from course.settings import load_settings
+from utils.runtime import THREADS_ENV
 
 
-def kernel_environment(threads: int | None = 1) -> dict[str, str]:
-    """Environment for processes that start notebook kernels.
+def with_threads(env: dict[str, str], threads: int | None) -> dict[str, str]:
+    """A copy of ``env`` in which each kernel runs TensorFlow (and OpenMP) on ``threads``
+    threads (``utils.set_seed`` reads the variable), so a grade never depends on how many
+    kernels run at once; with ``threads`` None the variables are removed and TensorFlow
+    picks its own count, as on a student's machine."""
+    env = {k: v for k, v in env.items() if k not in (THREADS_ENV, "OMP_NUM_THREADS")}
+    if threads:
+        env[THREADS_ENV] = env["OMP_NUM_THREADS"] = str(threads)
+    return env
 
-    ``COURSE_TF_THREADS`` pins TensorFlow's thread count per kernel (see
-    ``utils.set_seed``) so a grade never depends on how many kernels run at once.
-    """
+
+def kernel_environment(threads: int | None) -> dict[str, str]:
+    """Environment for processes that start notebook kernels: this one's, with ``threads``
+    TensorFlow threads per kernel (``with_threads``)."""
     env = dict(os.environ)
     # nbgrader runs helper executables (alembic) and kernels from PATH: use this environment's.
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
     env.setdefault("MPLBACKEND", "Agg")
     env["PYTHONUNBUFFERED"] = "1"
-    if threads:
-        env["COURSE_TF_THREADS"] = str(threads)
-        env["OMP_NUM_THREADS"] = str(threads)
-    return env
+    return with_threads(env, threads)
 
 
 def run_nbgrader(args: list[str], root: Path = ROOT, timeout: float | None = None,
@@ -40,7 +40,7 @@ def run_nbgrader(args: list[str], root: Path = ROOT, timeout: float | None = Non
     the gradebook lock); on failure raise ``CourseError`` with nbgrader's last error line."""
     command = nbgrader_command(args, root)
     result = subprocess.run(command, cwd=root, capture_output=True, text=True, timeout=timeout,
-                            env=kernel_environment())
+                            env=kernel_environment(load_settings(root).tf_threads))
     if check and result.returncode != 0:
         raise CourseError(f"nbgrader {' '.join(args)} failed: {last_error_line(result.stderr)}")
     return result

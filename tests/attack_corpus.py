@@ -7,7 +7,7 @@ phrase that must appear in what the grader tells instructor and student about it
 reason, grading notes, review flags, or the error shown under a test). ``exact`` attacks
 must earn exactly ``honest`` (the damage is repaired, the honest work still counts).
 
-Used by ``tests/test_integrity.py`` and by ``tools/attack_table.py``, which grades the same
+Used by ``tests/test_integrity.py`` and by ``tests/attack_table.py``, which grades the same
 corpus with stock ``nbgrader autograde`` for comparison.
 """
 
@@ -22,7 +22,7 @@ from typing import Callable
 import nbformat
 
 from course import notebooks as nbs
-from tests.conftest import TINY_CHAPTER, nbgrader_cell, tiny_notebook
+from tests.helpers import TINY_CHAPTER, nbgrader_cell, tiny_notebook
 
 CH = TINY_CHAPTER
 TOTAL_POINTS = 4.0

@@ -20,7 +20,7 @@ and after the instructor's ``course collect``, ``course autograde``, ``course fe
 and that ``make formgrader`` serves nbgrader's formgrader listing the course's chapter, where
 a manual grade given to an open question reaches ``reports/grades.csv`` and the total of
 ``reports/report.html``. The exchange and manual-grading tests use the small chapter of
-``tests/conftest.py`` (named like chapter 01, no TensorFlow), so grading takes seconds.
+``tests/helpers.py`` (named like chapter 01, no TensorFlow), so grading takes seconds.
 
 When a test fails, every page still open in the browser is saved as a PNG in the test's
 temporary folder, ``<pytest basetemp>/<test name>0/screenshots/`` (pytest prints the basetemp,
@@ -51,7 +51,7 @@ import pytest
 from course import notebooks as nbs
 from course.feedback import page_text
 from course.gradebook import open_gradebook
-from tests.conftest import course_cli, make_course
+from tests.helpers import course_cli, make_course
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 

@@ -12,9 +12,9 @@ import pytest
 from course import gradebook, outcomes, validate
 from course import notebooks as nbs
 from course.chapters import CHAPTERS, ROOT, available_chapters, source_notebook
-from course.mutants import load_mutants, run_mutant_sweep
+from course.mutants import INSTRUCTOR_FILES, load_mutants, run_mutant_sweep
 from course.release import check as release_check
-from tests.conftest import course_cli
+from tests.helpers import course_cli
 
 CHAPTER_LIST = available_chapters()
 
@@ -46,6 +46,12 @@ def test_graded_names_have_a_variant_each(chapter):
     assert varied - names == set(), f"variants of unknown names: {varied - names}"
 
 
+@pytest.mark.parametrize("chapter", CHAPTER_LIST)
+def test_release_holds_no_mutants_or_variants(chapter):
+    released = {p.name for p in (ROOT / "release" / chapter).rglob("*")}
+    assert released & set(INSTRUCTOR_FILES) == set()
+
+
 def test_chapters_are_known_and_in_order():
     assert CHAPTER_LIST == [c for c in CHAPTERS if c in CHAPTER_LIST]
     assert "01_ann_basics" in CHAPTER_LIST and "02_backprop" in CHAPTER_LIST
@@ -71,12 +77,12 @@ def test_every_mutant_loses_and_every_variant_keeps_its_points(chapter):
 
 @pytest.fixture(scope="session")
 def demo_course(tmp_path_factory) -> tuple[Path, str]:
-    """``python -m course demo`` run on a copy of this course (the repository is untouched)."""
+    """``python -m course demo`` run on a copy of this course (the repository is untouched);
+    ``source/`` brings each chapter's mutants along."""
     root = tmp_path_factory.mktemp("demo") / "course"
     root.mkdir()
     shutil.copy(ROOT / "nbgrader_config.py", root)
     shutil.copytree(ROOT / "source", root / "source")
-    shutil.copytree(ROOT / "tests" / "mutants", root / "tests" / "mutants")
     result = course_cli(root, "demo", "--workers", "2", timeout=3600)
     assert result.returncode == 0, result.stderr[-2000:]
     return root, result.stdout

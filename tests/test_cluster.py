@@ -35,8 +35,7 @@ from course import (
     release,
 )
 from course.chapters import ROOT
-from tests.conftest import TINY_CHAPTER, course_cli, make_course
-from tests.test_pipeline import build_submissions
+from tests.helpers import TINY_CHAPTER, build_submissions, course_cli, make_course
 
 pytestmark = pytest.mark.slow
 

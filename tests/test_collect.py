@@ -17,7 +17,7 @@ import pytest
 
 from course import collect
 from course.chapters import CourseError
-from tests.conftest import TINY_CHAPTER, course_cli, make_course
+from tests.helpers import TINY_CHAPTER, course_cli, make_course
 
 CH = TINY_CHAPTER
 

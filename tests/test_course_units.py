@@ -1,13 +1,17 @@
 """course.notebooks, course.validate (metadata), course.mutants and course.demo, without
 executing notebooks."""
 
+import shutil
+
 import nbformat
 import pytest
+from nbgrader.utils import find_all_files
+from traitlets.config import PyFileConfigLoader
 
-from course import demo, mutants, validate
+from course import demo, mutants, release, validate
 from course import notebooks as nbs
 from course.chapters import CourseError, resolve_chapters
-from tests.conftest import make_course, nbgrader_cell, tiny_notebook
+from tests.helpers import make_course, nbgrader_cell, tiny_notebook
 
 
 def test_graded_names_and_solution_code():
@@ -91,6 +95,61 @@ def test_mistakes_mutate_every_other_graded_name():
                                     mutants.Mutant("double", "b", "2 * x", "x"),
                                     mutants.Mutant("ANSWER", "c", "{'b'}", "{'a'}")])
     assert [m.description for m in chosen] == ["a"]
+
+
+TRIPLES = ('from course.mutants import Mutant\n\n'
+           'MUTANTS = [Mutant("double", "triples", "2 * x", "3 * x")]\n')
+LOOPS = ('from course.mutants import Mutant\n\n'
+         'VARIANTS = [Mutant("double", "adds", "2 * x", "x + x")]\n')
+
+
+def _course_with_instructor_files(tmp_path):
+    root = make_course(tmp_path / "c")
+    folder = root / "source" / "01_ann_basics"
+    (folder / "mutants.py").write_text(TRIPLES)
+    (folder / "variants.py").write_text(LOOPS)
+    (folder / "points.csv").write_text("x,y\n1,2\n")  # a data file students do get
+    return root, folder
+
+
+def test_mutants_and_variants_load_from_the_chapter_source_folder(tmp_path):
+    root, folder = _course_with_instructor_files(tmp_path)
+    assert mutants.mutants_file("01_ann_basics", root) == folder / "mutants.py"
+    assert [m.replace for m in mutants.load_mutants("01_ann_basics", root)] == ["3 * x"]
+    assert [v.replace for v in mutants.load_mutants("01_ann_basics", root, "variants")] \
+        == ["x + x"]
+
+
+@pytest.mark.parametrize("kind", mutants.KINDS)
+def test_a_chapter_without_mutants_or_variants_is_an_error_naming_the_file(tmp_path, kind):
+    root, folder = _course_with_instructor_files(tmp_path)
+    (folder / f"{kind}.py").unlink()
+    with pytest.raises(CourseError, match=f"expected {folder / kind}.py"):
+        mutants.load_mutants("01_ann_basics", root, kind)
+
+
+def test_the_demo_stops_rather_than_hand_in_solutions_as_mistakes(tmp_path):
+    root, folder = _course_with_instructor_files(tmp_path)
+    (root / "release" / "01_ann_basics").mkdir(parents=True)
+    shutil.copy(folder / "01_ann_basics.ipynb", root / "release" / "01_ann_basics")
+    mistakes = demo.demo_notebooks("01_ann_basics", root)["mistakes"]
+    assert "3 * x" in mistakes.cells[2].source
+    (folder / "mutants.py").unlink()
+    with pytest.raises(CourseError, match="mutants.py"):
+        demo.demo_notebooks("01_ann_basics", root)
+
+
+def test_mutants_and_variants_reach_neither_release_nor_the_graded_folder(tmp_path):
+    root, folder = _course_with_instructor_files(tmp_path)
+    release.release(["01_ann_basics"], root)
+    released = root / "release" / "01_ann_basics"
+    assert sorted(p.name for p in released.iterdir()) == ["01_ann_basics.ipynb", "points.csv"]
+    # nbgrader autograde copies these source files over the submission before grading
+    ignore = PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config() \
+        .CourseDirectory.ignore
+    copied = find_all_files(str(folder), [*ignore, "*.ipynb"])
+    assert sorted(p.rsplit("/", 1)[1] for p in copied) == ["points.csv"]
+    assert set(mutants.INSTRUCTOR_FILES) <= set(ignore)
 
 
 

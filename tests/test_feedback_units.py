@@ -15,7 +15,7 @@ import pytest
 from course import cli, feedback, outcomes, report
 from course import notebooks as nbs
 from course.chapters import CourseError
-from tests.conftest import TINY_CHAPTER, make_course, tiny_notebook
+from tests.helpers import TINY_CHAPTER, make_course, tiny_notebook
 
 CH = TINY_CHAPTER
 HIDDEN = "checks.assert_close(double(21.5), 43.0, 'double(21.5)')"

@@ -26,7 +26,7 @@ from course import notebooks as nbs
 from course.chapters import ROOT
 from course.sandbox import landlock_abi
 from tests import attack_corpus as corpus
-from tests.conftest import course_cli, make_course
+from tests.helpers import course_cli, make_course
 
 pytestmark = pytest.mark.slow
 

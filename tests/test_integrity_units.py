@@ -14,7 +14,7 @@ from course import grading_notes, scan, structure
 from course import notebooks as nbs
 from course.chapters import ROOT, CourseError
 from course.sandbox import landlock_abi
-from tests.conftest import tiny_notebook
+from tests.helpers import tiny_notebook
 
 
 def _ids(nb) -> list:

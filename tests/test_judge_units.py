@@ -9,7 +9,7 @@ from __future__ import annotations
 import nbformat
 
 from course.judge import JudgeProgram, free_names
-from tests.conftest import nbgrader_cell
+from tests.helpers import nbgrader_cell
 
 
 def _program(*cells) -> JudgeProgram:

@@ -17,34 +17,19 @@ import pytest
 
 from course import autograde, feedback, gradebook, outcomes, release, report
 from course import notebooks as nbs
-from tests.conftest import TINY_CHAPTER, course_cli, make_course, nbgrader_cell, tiny_notebook
+from tests.helpers import (
+    TINY_CHAPTER,
+    build_submissions,
+    course_cli,
+    make_course,
+    nbgrader_cell,
+    submit,
+    tiny_notebook,
+)
 
 pytestmark = pytest.mark.slow
 
 CH = TINY_CHAPTER
-
-
-def submit(root: Path, student: str, nb=None, text: str | None = None,
-           name: str = f"{CH}.ipynb") -> None:
-    folder = root / "submitted" / student / CH
-    folder.mkdir(parents=True, exist_ok=True)
-    if text is not None:
-        (folder / name).write_text(text)
-    else:
-        nbformat.write(nb, str(folder / name))
-
-
-def build_submissions(root: Path) -> None:
-    source = nbs.read(root / "source" / CH / f"{CH}.ipynb")
-    blank = nbs.read(root / "release" / CH / f"{CH}.ipynb")
-    reference = nbs.fill_answers(blank, source)
-    partial = nbs.fill_answers(blank, source)
-    partial.cells[4].source = "ANSWER = {'a'}"
-    submit(root, "reference", reference)
-    submit(root, "blank", blank)
-    submit(root, "partial", partial)
-    submit(root, "broken_json", text='{"cells": [')
-    submit(root, "renamed", reference, name="my_homework.ipynb")
 
 
 def cell_grades(root: Path) -> dict:

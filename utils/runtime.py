@@ -11,7 +11,8 @@ import warnings
 
 DEFAULT_SEED = 42
 
-_THREADS_ENV = "COURSE_TF_THREADS"
+# TensorFlow threads per kernel, set by the grader (course.settings: tf_threads).
+THREADS_ENV = "COURSE_TF_THREADS"
 
 
 def set_seed(seed: int = DEFAULT_SEED, deterministic: bool = True) -> None:
@@ -25,7 +26,7 @@ def set_seed(seed: int = DEFAULT_SEED, deterministic: bool = True) -> None:
     import keras
     import tensorflow as tf
 
-    threads = os.environ.get(_THREADS_ENV)
+    threads = os.environ.get(THREADS_ENV)
     if threads:
         try:
             tf.config.threading.set_intra_op_parallelism_threads(int(threads))

@@ -1,6 +1,6 @@
 """Measure the bad-submission corpus under stock ``nbgrader autograde`` and ``course autograde``.
 
-    .venv/bin/python tools/attack_table.py [--doc docs/grading-integrity.md]
+    .venv/bin/python -m tests.attack_table [--doc docs/grading-integrity.md]
 
 Builds the corpus of ``tests/attack_corpus.py`` twice in a temporary folder: one course
 graded by stock nbgrader (default preprocessors, the same cell timeout, one
@@ -26,15 +26,13 @@ from pathlib import Path
 
 import psutil
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from course import gradebook, outcomes, release  # noqa: E402
-from course import notebooks as nbs  # noqa: E402
-from course.bench import STOCK_CONFIG  # noqa: E402
-from course.nbgrader_cli import STDERR_WARNINGS  # noqa: E402
-from tests import attack_corpus as corpus  # noqa: E402
-from tests.conftest import make_course  # noqa: E402
+from course import gradebook, outcomes, release
+from course import notebooks as nbs
+from course.bench import stock_config
+from course.chapters import ROOT
+from course.settings import load_settings
+from tests import attack_corpus as corpus
+from tests.helpers import make_course
 
 CH = corpus.CH
 STOCK_WALL_SECONDS = 300
@@ -102,7 +100,7 @@ def digest(folder: Path) -> dict[str, bytes]:
 
 
 def run_stock(root: Path, students: list[str]) -> dict[str, str]:
-    (root / "nbgrader_config.py").write_text(STOCK_CONFIG.format(pattern=STDERR_WARNINGS))
+    (root / "nbgrader_config.py").write_text(stock_config(load_settings(root)))
     problems = {}
     for student in students:
         # Stock kernels run the attacks unconfined: each gets a throwaway home, so that an
@@ -184,7 +182,7 @@ def main() -> int:
         text = table(attacks, gradebook.automatic_points(stock_root), stock_problems,
                      gradebook.automatic_points(course_root), course_root)
     limits = ", ".join(f"`{k}={v}`" for k, v in corpus.LIMITS.items())
-    measured = (f"Measured by `tools/attack_table.py` on {time.strftime('%Y-%m-%d')} "
+    measured = (f"Measured by `python -m tests.attack_table` on {time.strftime('%Y-%m-%d')} "
                 f"({os.cpu_count()} CPU cores), limits {limits}; `course autograde` graded the "
                 f"{len(students)} submissions in {seconds:.0f} s with 2 workers.")
     write_between_markers(args.doc, f"{measured}\n\n{text}")
