@@ -4,8 +4,9 @@ A worker forked by ``course.forkserver`` has TensorFlow, Keras and ipykernel imp
 already. ``reserve()``, called first thing, before the worker starts any thread, forks a child
 that waits; ``ForkedKernelManager`` later hands it a connection file, a working folder and an
 environment, and it becomes an IPython kernel in a fraction of a second instead of the ~5 s of
-CPU a new Python spends importing TensorFlow. Only the trusted judge kernel starts this way:
-the student's kernel always starts as a new process in its sandbox.
+CPU a new Python spends importing TensorFlow. This is the trusted judge kernel; the student's
+kernel is forked from a template that never sees a submission, into its sandbox
+(``course.kernel_template``).
 
 What a forked kernel shares with a new one: the same modules, imported before any of them
 ran a computation, and fresh random states (NumPy's global generator is reseeded from the

@@ -6,6 +6,11 @@
 ``tmp/`` and ``runtime/``: recreated empty by ``prepare`` before every start and restart, so
 nothing a kernel leaves there, such as an IPython startup file, survives a restart).
 
+With bubblewrap as root, where the process has a kernel template (``course.kernel_template``),
+the sandbox is started around a placeholder and the kernel is forked from the template into
+its namespaces (``SandboxedFork``), same confinement, no TensorFlow import; otherwise the
+kernel is ``exec``'d in the sandbox as below.
+
 ``mechanism()`` picks the strongest confinement this machine offers:
 
 - ``"bubblewrap"``: new mount, PID, network, IPC, UTS and cgroup namespaces. The kernel sees
