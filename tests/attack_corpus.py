@@ -283,6 +283,31 @@ for path in glob.glob("/proc/[0-9]*/cmdline") + glob.glob("/proc/[0-9]*/environ"
         except Exception:
             pass"""
 
+# Searches its own memory (a kernel forked from a process that had read the hidden tests
+# would find them there) for the hidden test's expected answer.
+_MEMORY_SCAN = """import re, time
+ANSWER = {'a'}
+pattern = re.compile(rb"assert_choice[(]ANSWER, ([{][^}]*[}])")
+deadline = time.monotonic() + 6
+with open("/proc/self/maps") as maps, open("/proc/self/mem", "rb", 0) as memory:
+    for line in maps:
+        fields = line.split()
+        start, end = (int(part, 16) for part in fields[0].split("-"))
+        if time.monotonic() > deadline:
+            break
+        if "r" not in fields[1] or end - start > 1 << 26:
+            continue
+        try:
+            memory.seek(start)
+            found = pattern.search(memory.read(end - start))
+        except (OSError, ValueError, OverflowError):
+            continue
+        if found:
+            try:
+                ANSWER = eval(found.group(1).decode())
+            except Exception:
+                pass"""
+
 _DAEMON = """import os, time
 if os.fork() == 0:
     os.setsid()
@@ -419,7 +444,7 @@ def attacks(corpus_root: Path) -> list[Attack]:
         Attack("shm_filler", "fills shared memory (/dev/shm)", 4, "/dev/shm",
                lambda c: c.add_after("test_half", "with open('/dev/shm/course-junk', 'wb') as f:\n"
                                      "    f.write(b'0' * 2**26)"), exact=True, needs="landlock"),
-        Attack("kill_grader", "kills the grading process", 4, "PermissionError",
+        Attack("kill_grader", "kills the grading process", 4, "sends a signal",
                lambda c: c.add_after("test_half", "import os, signal\n"
                                      "os.kill(os.getppid(), signal.SIGKILL)"), exact=True,
                needs="landlock"),
@@ -452,6 +477,8 @@ def attacks(corpus_root: Path) -> list[Attack]:
         Attack("proc_snoop", "reads other processes' command lines and environments", 3,
                "ANSWER", lambda c: c.answer("answer_answer", _PROC_SNOOP), exact=True,
                needs="bubblewrap"),
+        Attack("memory_scan", "searches its own process memory for the hidden tests", 3,
+               "ANSWER", lambda c: c.answer("answer_answer", _MEMORY_SCAN), exact=True),
         Attack("daemon", "double-forked setsid process left running", 4, "",
                lambda c: c.add_after("test_half", _DAEMON), exact=True, needs="bubblewrap"),
         Attack("fake_numpy", "numpy.py handed in beside the notebook", 4, "",
