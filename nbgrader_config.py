@@ -17,7 +17,7 @@ c.CourseDirectory.feedback_directory = "feedback"
 c.CourseDirectory.db_url = "sqlite:///" + os.path.join(ROOT, "gradebook.db")
 # Files of source/<chapter>/ that nbgrader copies neither into release/ nor into the folder a
 # submission is graded in. mutants.py and variants.py are the instructor's wrong and right
-# answers (course/mutants.py): never the students'.
+# answers (course/authoring/mutants.py): never the students'.
 c.CourseDirectory.ignore = [
     ".ipynb_checkpoints", "*.pyc", "__pycache__", ".DS_Store", "*.egg-info", "*.log",
     "mutants.py", "variants.py",
@@ -71,15 +71,15 @@ c.LimitOutput.max_traceback = 100
 # (deleted, edited, moved or duplicated cells repaired, code scanned), then run by two
 # kernels: the student's, sandboxed (bubblewrap, else Landlock) with memory/disk/output
 # limits enforced from outside, runs the answers; a judge kernel that never runs student
-# code runs the tests and calls the student's functions by value. See course/judged_execute.py.
+# code runs the tests and calls the student's functions by value. See course/grading/judged_execute.py.
 from nbconvert.preprocessors import ClearMetadataPreprocessor  # noqa: E402
 from nbgrader.preprocessors import (  # noqa: E402
     AssignLatePenalties, CheckCellMetadata, ClearOutput, DeduplicateIds, IgnorePattern,
     LimitOutput, OverwriteCells, OverwriteKernelspec, SaveAutoGrades,
 )
 
-from course.judged_execute import JudgedExecute  # noqa: E402
-from course.structure import RestoreStructure  # noqa: E402
+from course.grading.judged_execute import JudgedExecute  # noqa: E402
+from course.grading.structure import RestoreStructure  # noqa: E402
 
 c.Autograde.sanitize_preprocessors = [
     ClearOutput, RestoreStructure, DeduplicateIds, OverwriteKernelspec, OverwriteCells,
@@ -98,6 +98,6 @@ c.JudgedExecute.disk_limit_mb = settings.disk_limit_mb
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
 from nbgrader.preprocessors import GetGrades  # noqa: E402
 
-from course.feedback_filters import HideHiddenTests  # noqa: E402
+from course.reporting.feedback_filters import HideHiddenTests  # noqa: E402
 
 c.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests, CSSHTMLHeaderPreprocessor]

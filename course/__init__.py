@@ -1,4 +1,4 @@
 """Instructor toolkit for the deep-learning course: ``python -m course <command>``.
 
-Commands: validate, release, autograde, feedback, report, demo, bench (see ``course.cli``).
+Commands: validate, release, autograde, feedback, report, demo, bench (see ``course.cli.main``).
 """

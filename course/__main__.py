@@ -1,3 +1,3 @@
-from course.cli import main
+from course.cli.main import main
 
 raise SystemExit(main())

@@ -6,9 +6,10 @@
 - ``digest_of(data)``: sha256 hex of any JSON data (such a mapping, say), over its canonical
   JSON text (keys sorted), so equal data gives an equal digest on every machine.
 
-Used for the files a submission was graded from (``course.outcomes``), the chapter bundle sent
-to cluster workers (``course.cluster_task``) and the grader's own files
-(``course.environment``).
+Used for the files a submission was graded from (``course.grading.outcomes``), the chapter bundle
+sent
+to cluster workers (``course.grading.cluster_task``) and the grader's own files
+(``course.grading.environment``).
 """
 
 from __future__ import annotations

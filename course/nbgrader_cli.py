@@ -36,7 +36,8 @@ def kernel_environment(threads: int | None) -> dict[str, str]:
 
 def run_nbgrader(args: list[str], root: Path = ROOT, timeout: float | None = None,
                  check: bool = True) -> subprocess.CompletedProcess:
-    """Run ``nbgrader <args>`` in the course directory (through ``course.worker``, so it takes
+    """Run ``nbgrader <args>`` in the course directory (through ``course.grading.worker``, so it
+    takes
     the gradebook lock); on failure raise ``CourseError`` with nbgrader's last error line."""
     command = nbgrader_command(args, root)
     result = subprocess.run(command, cwd=root, capture_output=True, text=True, timeout=timeout,
@@ -48,7 +49,7 @@ def run_nbgrader(args: list[str], root: Path = ROOT, timeout: float | None = Non
 
 def nbgrader_command(args: list[str], root: Path = ROOT) -> list[str]:
     """The command line that runs ``nbgrader <args>`` on ``root`` under the gradebook lock."""
-    return [sys.executable, "-m", "course.worker", str(root), *args]
+    return [sys.executable, "-m", "course.grading.worker", str(root), *args]
 
 
 def last_error_line(log: str) -> str:

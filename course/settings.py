@@ -17,7 +17,7 @@ from it (``Execute.timeout``, ``Exchange.root``, the ``JudgedExecute`` limits, .
 ``course`` commands get it from ``load_settings(root)``, which also carries nbgrader's
 ``CourseDirectory`` options of the same file: the course id and the folder names
 (``settings.folder("submitted")``). Settings tagged ``grading`` can change a grade, so they
-enter the grading environment that cluster workers compare (``course.environment``).
+enter the grading environment that cluster workers compare (``course.grading.environment``).
 
 Adding a setting: a trait of ``CourseSettings`` (its help giving the unit; tagged with its
 ``env`` variable and, if it can change a grade, ``grading``), its commented line in the

@@ -249,10 +249,10 @@ get_ipython().events.register("pre_run_cell", _patch)
 get_ipython().events.register("post_run_cell", _unpatch)"""
 
 _FORGED_JUDGE = """import sys, types
-fake = types.ModuleType("course.judge_kernel")
+fake = types.ModuleType("course.grading.judge_kernel")
 fake.bind = lambda names, values_only=False: []
 fake.install = fake.reconnect = lambda *args: None
-sys.modules["course.judge_kernel"] = fake
+sys.modules["course.grading.judge_kernel"] = fake
 __course_judge__ = fake
 __course_judge_problems__ = []"""
 
@@ -484,10 +484,11 @@ def attacks(corpus_root: Path) -> list[Attack]:
         Attack("fake_numpy", "numpy.py handed in beside the notebook", 4, "",
                _beside({"numpy.py": "raise SystemExit('fake numpy')"}, lambda c: c.reference),
                exact=True),
-        Attack("fake_launcher", "course/sandbox.py and course/student_kernel.py handed in", 4,
+        Attack("fake_launcher", "the course's sandbox and student_kernel modules handed in", 4,
                "", _beside({name: f"open({str(corpus_root / ESCAPE_MARKER)!r}, 'w')"
-                            for name in ("course/__init__.py", "course/sandbox.py",
-                                         "course/student_kernel.py")},
+                            for name in ("course/__init__.py", "course/grading/__init__.py",
+                                         "course/grading/sandbox.py",
+                                         "course/grading/student_kernel.py")},
                            lambda c: c.reference), exact=True),
         Attack("null_bytes", "null bytes in an answer's source", 2, "null bytes",
                lambda c: c.answer("answer_double", "def double(x):\n    return 2 * x\x00")),

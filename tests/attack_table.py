@@ -26,10 +26,11 @@ from pathlib import Path
 
 import psutil
 
-from course import gradebook, outcomes, release
 from course import notebooks as nbs
-from course.bench import stock_config
+from course.authoring import release
 from course.chapters import ROOT
+from course.cli.bench import stock_config
+from course.grading import gradebook, outcomes
 from course.settings import load_settings
 from tests import attack_corpus as corpus
 from tests.helpers import make_course

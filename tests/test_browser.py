@@ -49,8 +49,8 @@ import nbformat
 import pytest
 
 from course import notebooks as nbs
-from course.feedback import page_text
-from course.gradebook import open_gradebook
+from course.grading.gradebook import open_gradebook
+from course.reporting.feedback import page_text
 from tests.helpers import course_cli, make_course
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")

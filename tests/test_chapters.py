@@ -9,11 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from course import gradebook, outcomes, validate
 from course import notebooks as nbs
+from course.authoring import validate
+from course.authoring.mutants import INSTRUCTOR_FILES, load_mutants, run_mutant_sweep
+from course.authoring.release import check as release_check
 from course.chapters import CHAPTERS, ROOT, available_chapters, source_notebook
-from course.mutants import INSTRUCTOR_FILES, load_mutants, run_mutant_sweep
-from course.release import check as release_check
+from course.grading import gradebook, outcomes
 from tests.helpers import course_cli
 
 CHAPTER_LIST = available_chapters()

@@ -24,7 +24,9 @@ from pathlib import Path
 
 import pytest
 
-from course import (
+from course.authoring import release
+from course.chapters import ROOT
+from course.grading import (
     autograde,
     cluster,
     cluster_task,
@@ -32,9 +34,7 @@ from course import (
     gradebook,
     grading_notes,
     outcomes,
-    release,
 )
-from course.chapters import ROOT
 from tests.helpers import TINY_CHAPTER, build_submissions, course_cli, make_course
 
 pytestmark = pytest.mark.slow
@@ -297,7 +297,7 @@ def test_packed_folders_round_trip_and_stay_inside(tmp_path):
 
 
 def test_grading_without_cluster_imports_no_dask():
-    code = ("import sys, course.cli, course.bench, course.demo; "
+    code = ("import sys, course.cli.main, course.cli.bench, course.cli.demo; "
             "print(sorted(m for m in ('dask', 'distributed') if m in sys.modules))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             cwd=ROOT, timeout=120)

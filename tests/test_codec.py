@@ -1,4 +1,4 @@
-"""course.codec: round trips with exact types, refusals, hostile bytes, size and depth caps,
+"""course.grading.codec: round trips with exact types, refusals, hostile bytes, size and depth caps,
 refresh(). The Keras tests come last, all named test_keras_* (``-k "not keras"`` skips them):
 about 4 s plus TensorFlow's import."""
 
@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from course import codec
-from course.codec import MAGIC, CodecError, decode, describe_type, encode, refresh
+from course.grading import codec
+from course.grading.codec import MAGIC, CodecError, decode, describe_type, encode, refresh
 
 PWNED = []
 
@@ -194,7 +194,7 @@ def test_generator_round_trip_continues_the_same_stream(bit_generator):
 
 
 def test_plain_values_do_not_import_keras_or_pandas():
-    script = ("import numpy as np, sys\nfrom course.codec import decode, encode\n"
+    script = ("import numpy as np, sys\nfrom course.grading.codec import decode, encode\n"
               "decode(encode([1, np.zeros(3), {'a': np.random.default_rng(0)}]))\n"
               "print(sorted(m for m in ('keras', 'tensorflow', 'pandas') if m in sys.modules))")
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from course import collect
 from course.chapters import CourseError
+from course.grading import collect
 from tests.helpers import TINY_CHAPTER, course_cli, make_course
 
 CH = TINY_CHAPTER

@@ -1,4 +1,5 @@
-"""course.notebooks, course.validate (metadata), course.mutants and course.demo, without
+"""course.notebooks, course.authoring.validate (metadata), course.authoring.mutants and
+course.cli.demo, without
 executing notebooks."""
 
 import shutil
@@ -8,9 +9,10 @@ import pytest
 from nbgrader.utils import find_all_files
 from traitlets.config import PyFileConfigLoader
 
-from course import demo, mutants, release, validate
 from course import notebooks as nbs
+from course.authoring import mutants, release, validate
 from course.chapters import CourseError, resolve_chapters
+from course.cli import demo
 from tests.helpers import make_course, nbgrader_cell, tiny_notebook
 
 
@@ -97,9 +99,9 @@ def test_mistakes_mutate_every_other_graded_name():
     assert [m.description for m in chosen] == ["a"]
 
 
-TRIPLES = ('from course.mutants import Mutant\n\n'
+TRIPLES = ('from course.authoring.mutants import Mutant\n\n'
            'MUTANTS = [Mutant("double", "triples", "2 * x", "3 * x")]\n')
-LOOPS = ('from course.mutants import Mutant\n\n'
+LOOPS = ('from course.authoring.mutants import Mutant\n\n'
          'VARIANTS = [Mutant("double", "adds", "2 * x", "x + x")]\n')
 
 
@@ -155,7 +157,7 @@ def test_mutants_and_variants_reach_neither_release_nor_the_graded_folder(tmp_pa
 
 def _alice_submission(tmp_path):
     """A course with one submission (alice, 01_ann_basics): ``(root, its autograde Job)``."""
-    from course import autograde
+    from course.grading import autograde
 
     root = make_course(tmp_path / "course")
     folder = root / "submitted" / "alice" / "01_ann_basics"
@@ -166,7 +168,7 @@ def _alice_submission(tmp_path):
 
 def test_a_grader_crash_is_retried_once_before_the_submission_scores_zero(tmp_path,
                                                                          monkeypatch):
-    from course import autograde
+    from course.grading import autograde
 
     root, job = _alice_submission(tmp_path)
     attempts = []
@@ -184,7 +186,7 @@ def test_a_grader_crash_is_retried_once_before_the_submission_scores_zero(tmp_pa
 
 def test_a_rerun_grades_again_what_the_grader_crashed_on_but_not_what_it_graded(tmp_path,
                                                                                  monkeypatch):
-    from course import autograde
+    from course.grading import autograde
 
     root, job = _alice_submission(tmp_path)
     monkeypatch.setattr(autograde.gradebook, "record_ungradable", lambda *args: None)

@@ -12,9 +12,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from course import cli, feedback, outcomes, report
 from course import notebooks as nbs
 from course.chapters import CourseError
+from course.cli import main as cli
+from course.grading import outcomes
+from course.reporting import feedback, report
 from tests.helpers import TINY_CHAPTER, make_course, tiny_notebook
 
 CH = TINY_CHAPTER

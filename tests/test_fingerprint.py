@@ -7,7 +7,8 @@ import hashlib
 import os
 from pathlib import Path
 
-from course import environment, fingerprint, outcomes
+from course import fingerprint
+from course.grading import environment, outcomes
 
 
 def _folder(root: Path, files: dict[str, bytes]) -> Path:
@@ -53,5 +54,5 @@ def test_the_grader_files_are_fingerprinted_by_package_path_without_caches():
     code = environment.code_digests()
     assert code["course/fingerprint.py"] == fingerprint.content_digest(
         Path(fingerprint.__file__).read_bytes())
-    assert "course/templates/report.html.j2" in code and "utils/checks.py" in code
+    assert "course/reporting/templates/report.html.j2" in code and "utils/checks.py" in code
     assert not any("__pycache__" in rel or rel.endswith(".pyc") for rel in code)

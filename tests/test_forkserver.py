@@ -1,5 +1,6 @@
-"""The fork server (course.forkserver), the forked judge kernel (course.forked_kernel) and
-the students' kernels forked from the template (course.kernel_template)."""
+"""The fork server (course.grading.forkserver), the forked judge kernel
+(course.grading.forked_kernel) and
+the students' kernels forked from the template (course.grading.kernel_template)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,8 @@ import textwrap
 import pytest
 
 from course import notebooks as nbs
-from course.forkserver import ForkServer, ForkServerError, server_environment
-from course.kernel_sandbox import mechanism
+from course.grading.forkserver import ForkServer, ForkServerError, server_environment
+from course.grading.kernel_sandbox import mechanism
 from course.nbgrader_cli import kernel_environment
 from tests.helpers import (
     TINY_CHAPTER,
@@ -72,7 +73,7 @@ JUDGE_SCRIPT = textwrap.dedent("""
     import os, sys, json
     import numpy, tensorflow  # as in a worker forked by the server
     from jupyter_core.utils import run_sync
-    from course import forked_kernel
+    from course.grading import forked_kernel
 
     forked_kernel.reserve()
     km = forked_kernel.ForkedKernelManager(kernel_name="python3")

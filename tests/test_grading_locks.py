@@ -11,7 +11,7 @@ from pathlib import Path
 
 from nbgrader import api
 
-from course import autograde, gradebook
+from course.grading import autograde, gradebook
 
 # Exits 0 when it gets the lock file ARGV[1] within 0.3 s, 3 when someone else holds it.
 _TRY_LOCK = """

@@ -21,10 +21,11 @@ import nbformat
 import psutil
 import pytest
 
-from course import gradebook, kernel_sandbox, outcomes, release
 from course import notebooks as nbs
+from course.authoring import release
 from course.chapters import ROOT
-from course.sandbox import landlock_abi
+from course.grading import gradebook, kernel_sandbox, outcomes
+from course.grading.sandbox import landlock_abi
 from tests import attack_corpus as corpus
 from tests.helpers import course_cli, make_course
 

@@ -10,10 +10,10 @@ import sys
 import nbformat
 import pytest
 
-from course import grading_notes, scan, structure
 from course import notebooks as nbs
 from course.chapters import ROOT, CourseError
-from course.sandbox import landlock_abi
+from course.grading import grading_notes, scan, structure
+from course.grading.sandbox import landlock_abi
 from tests.helpers import tiny_notebook
 
 
@@ -264,7 +264,7 @@ def test_sandbox_denies_reading_and_writing_outside_its_folders(tmp_path):
             f"try:\n    open({str(outside / 'secret.txt')!r}).read()\n    print('read')\n"
             "except PermissionError:\n    print('denied')")
     readable = [sys.base_prefix, sys.prefix, "/usr", "/lib", "/lib64", "/etc"]
-    command = [sys.executable, "-m", "course.sandbox", *[f"--read={p}" for p in readable],
+    command = [sys.executable, "-m", "course.grading.sandbox", *[f"--read={p}" for p in readable],
                f"--write={inside}", "--", sys.executable, "-S", "-c", code]
     result = subprocess.run(command, capture_output=True, text=True, timeout=60)
     assert result.stdout.strip() == "denied", result.stderr

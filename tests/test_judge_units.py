@@ -1,4 +1,5 @@
-"""What the judge runs itself and what it reads from the student's kernel (``course.judge``).
+"""What the judge runs itself and what it reads from the student's kernel
+(``course.grading.judge``).
 
 The judge re-runs the instructor's lesson code a test depends on, but never a statement that
 uses the student's code (directly, through a value computed from it, or through a lesson
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 import nbformat
 
-from course.judge import JudgeProgram, free_names
+from course.grading.judge import JudgeProgram, free_names
 from tests.helpers import nbgrader_cell
 
 
@@ -100,7 +101,7 @@ def test_free_names_leave_out_what_a_cell_binds_itself():
 def test_a_judge_reply_that_is_not_ok_is_an_error_output_even_when_nothing_was_shown():
     import asyncio
 
-    from course.judged_execute import JudgedExecute
+    from course.grading.judged_execute import JudgedExecute
 
     executor = JudgedExecute()
     executor._judging = True

@@ -1,4 +1,5 @@
-"""The student's kernel sandbox (``course.kernel_sandbox``) against the attacks it must stop.
+"""The student's kernel sandbox (``course.grading.kernel_sandbox``) against the attacks it must
+stop.
 
 Confinement is checked by running a ``python -c`` snippet through ``wrap_command`` where that
 suffices, and a real kernel through ``SandboxedKernelManager`` where the kernel's own
@@ -25,9 +26,9 @@ from pathlib import Path
 import psutil
 import pytest
 
-from course import kernel_sandbox as ks
-from course import kernel_template
 from course.chapters import ROOT
+from course.grading import kernel_sandbox as ks
+from course.grading import kernel_template
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux only")
 needs_bubblewrap = pytest.mark.skipif(ks.mechanism() != "bubblewrap",
@@ -66,7 +67,7 @@ def run_confined(spec: ks.SandboxSpec, code: str) -> subprocess.CompletedProcess
 @pytest.fixture(params=["new", "forked"])
 def start(request, monkeypatch) -> str:
     """How the kernel starts: a new Python in the sandbox, or forked from the template
-    (``course.kernel_template``, started in this process; bubblewrap as root only)."""
+    (``course.grading.kernel_template``, started in this process; bubblewrap as root only)."""
     if request.param == "forked":
         if ks.mechanism() != "bubblewrap" or os.geteuid() != 0:
             pytest.skip("kernels are forked only with bubblewrap, as root")
@@ -253,7 +254,7 @@ def test_kernel_uses_its_own_home_and_temporary_folder(spec, start):
 
 def test_kernel_imports_the_course_packages(spec, start):
     async def scenario(km, kc):
-        for module in ("utils", "course.student_kernel"):
+        for module in ("utils", "course.grading.student_kernel"):
             path = await evaluate(kc, f"__import__({module!r}).__file__")
             assert path.strip("'").startswith(tuple(ks.package_folders()))
 

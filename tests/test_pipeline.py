@@ -15,8 +15,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from course import autograde, feedback, gradebook, outcomes, release, report
 from course import notebooks as nbs
+from course.authoring import release
+from course.grading import autograde, gradebook, outcomes
+from course.reporting import feedback, report
 from tests.helpers import (
     TINY_CHAPTER,
     build_submissions,

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from course import feedback, outcomes, report
+from course.grading import outcomes
+from course.reporting import feedback, report
 from tests.helpers import TINY_CHAPTER as CH
 from tests.helpers import make_course
 

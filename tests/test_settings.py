@@ -18,10 +18,11 @@ import nbformat
 import pytest
 from traitlets.config.loader import PyFileConfigLoader
 
-from course import autograde, cluster_task, collect, environment, feedback, gradebook
+from course.authoring.execute import execute_notebook
 from course.chapters import ROOT, CourseError
-from course.execute import execute_notebook
+from course.grading import autograde, cluster_task, collect, environment, gradebook
 from course.nbgrader_cli import kernel_environment, with_threads
+from course.reporting import feedback
 from course.settings import STDERR_WARNINGS, CourseSettings, load_settings
 from tests.helpers import TINY_CHAPTER, make_course, tiny_notebook
 from utils.runtime import THREADS_ENV

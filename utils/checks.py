@@ -432,7 +432,8 @@ def _report_checks(result) -> None:
     """After a cell that ran checks without an error: one line saying so. (In the grader's
     judge kernel the hidden checks ran too, so it says "all checks".)"""
     if _checked and result.success:
-        scope = "all checks" if "course.judge_kernel" in sys.modules else "all visible checks"
+        judge = "course.grading.judge_kernel" in sys.modules
+        scope = "all checks" if judge else "all visible checks"
         print(f"✓ {scope} passed ({len(_checked)})")
     _checked.clear()
 

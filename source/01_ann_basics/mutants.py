@@ -1,6 +1,6 @@
 """Plausible wrong answers for 01_ann_basics; each must make its test cell fail."""
 
-from course.mutants import Mutant
+from course.authoring.mutants import Mutant
 
 MUTANTS = [
     # multiple choice

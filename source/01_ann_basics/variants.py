@@ -1,6 +1,6 @@
 """Right answers in other idioms for 01_ann_basics: each must keep its test's full points."""
 
-from course.mutants import Mutant
+from course.authoring.mutants import Mutant
 
 VARIANTS = [
     # multiple choice

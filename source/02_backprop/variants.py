@@ -1,6 +1,6 @@
 """Right answers in other idioms for 02_backprop: each must keep its test's full points."""
 
-from course.mutants import Mutant
+from course.authoring.mutants import Mutant
 
 NUMERICAL_GRADIENT_BODY = (
     "    x_work = np.array(x, dtype=float)  # a copy: the caller's array is never modified\n"

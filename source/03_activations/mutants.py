@@ -1,6 +1,6 @@
 """Plausible wrong answers for 03_activations; each must make its test cell fail."""
 
-from course.mutants import Mutant
+from course.authoring.mutants import Mutant
 
 MUTANTS = [
     # derivatives of sigmoid and tanh

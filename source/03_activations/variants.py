@@ -1,6 +1,6 @@
 """Right answers in other idioms for 03_activations: each must keep its test's full points."""
 
-from course.mutants import Mutant
+from course.authoring.mutants import Mutant
 
 
 def _as_float(expression):

@@ -3,7 +3,7 @@
 Mutants of the same name do not overlap, so all of them can be applied together (the demo's
 "mistakes" student)."""
 
-from course.mutants import Mutant
+from course.authoring.mutants import Mutant
 
 MUTANTS = [
     # penalties

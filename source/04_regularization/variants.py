@@ -1,6 +1,6 @@
 """Right answers in other idioms for 04_regularization: each must keep its test's full points."""
 
-from course.mutants import Mutant
+from course.authoring.mutants import Mutant
 
 VARIANTS = [
     # penalties

@@ -1,6 +1,6 @@
 """Plausible wrong answers for chapter 05_optimizers; each must make its test cell fail."""
 
-from course.mutants import Mutant
+from course.authoring.mutants import Mutant
 
 MUTANTS = [
     # iterations_per_epoch

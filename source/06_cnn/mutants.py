@@ -1,6 +1,6 @@
 """Plausible wrong answers for 06_cnn; each must make its test cell fail."""
 
-from course.mutants import Mutant
+from course.authoring.mutants import Mutant
 
 MUTANTS = [
     # output size

@@ -1,6 +1,6 @@
 """Right answers in other idioms for 06_cnn: each must keep its test's full points."""
 
-from course.mutants import Mutant
+from course.authoring.mutants import Mutant
 
 _CONV_OUTPUT_SIZE = (
     "for name, value in ((\"n\", n), (\"kernel_size\", kernel_size), (\"padding\", padding), "

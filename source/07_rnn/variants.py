@@ -1,6 +1,6 @@
 """Right answers in other idioms for 07_rnn: each must keep its test's full points."""
 
-from course.mutants import Mutant
+from course.authoring.mutants import Mutant
 
 # The body of the reference scaled_dot_product_attention after its argument checks, which
 # both attention variants replace.

@@ -1,6 +1,6 @@
 """Plausible wrong answers for 08_gan; each must make its test cell fail."""
 
-from course.mutants import Mutant
+from course.authoring.mutants import Mutant
 
 MUTANTS = [
     # losses from logits

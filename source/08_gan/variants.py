@@ -1,6 +1,6 @@
 """Right answers in other idioms for 08_gan: each must keep its test's full points."""
 
-from course.mutants import Mutant
+from course.authoring.mutants import Mutant
 
 DISCRIMINATOR_LOSS = (
     "real = tf.cast(real_logits, tf.float32)\n"

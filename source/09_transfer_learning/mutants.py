@@ -1,6 +1,6 @@
 """Plausible wrong answers for 09_transfer_learning; each must make its test cell fail."""
 
-from course.mutants import Mutant
+from course.authoring.mutants import Mutant
 
 MUTANTS = [
     # counting parameters

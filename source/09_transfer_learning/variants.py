@@ -1,6 +1,6 @@
 """Right answers in other idioms for 09_transfer_learning: each must keep its test's full points."""
 
-from course.mutants import Mutant
+from course.authoring.mutants import Mutant
 
 FEATURE_PART = ('    feature_part = keras.Model(base_model.input, '
                 'base_model.get_layer("features").output, name="base")\n')

@@ -1,6 +1,6 @@
 """Plausible wrong answers for 10_ethics_bias; each must make its test cell fail."""
 
-from course.mutants import Mutant
+from course.authoring.mutants import Mutant
 
 MUTANTS = [
     # per-group table

@@ -1,6 +1,6 @@
 """Right answers in other idioms for 10_ethics_bias: each must keep its test's full points."""
 
-from course.mutants import Mutant
+from course.authoring.mutants import Mutant
 
 GROUP_METRICS_BODY = """    y_true = np.asarray(y_true).astype(int).ravel()
     y_pred = np.asarray(y_pred).astype(int).ravel()

@@ -1,4 +1,5 @@
-"""Run one nbgrader command under the gradebook lock: ``python -m course.worker ROOT ARGS...``.
+"""Run one nbgrader command under the gradebook lock: ``python -m course.grading.worker ROOT
+ARGS...``.
 
 Every nbgrader command the course runs (generate_assignment, autograde of one student,
 generate_feedback) goes through here, so each of nbgrader's gradebook sessions holds the
@@ -13,21 +14,22 @@ import os
 import sys
 from pathlib import Path
 
-from course import forked_kernel
-from course.sandbox import die_with_parent
+from course.grading import forked_kernel
+from course.grading.sandbox import die_with_parent
 
 
 def main(argv: list[str], fork_judge: bool = False) -> int:
     """Run nbgrader with ``argv`` = ``[ROOT, *nbgrader arguments]``; with ``fork_judge`` (a
-    worker forked by ``course.forkserver``, TensorFlow imported), an autograde's judge kernel
-    is forked from this process (``course.forked_kernel``)."""
+    worker forked by ``course.grading.forkserver``, TensorFlow imported), an autograde's judge
+    kernel
+    is forked from this process (``course.grading.forked_kernel``)."""
     root, nbgrader_args = Path(argv[0]), argv[1:]
     parent = os.getppid()
     die_with_parent()
     if os.getppid() != parent:  # the parent died before the request took effect
         return 1
     os.chdir(root)
-    from course.gradebook import install_lock
+    from course.grading.gradebook import install_lock
 
     if fork_judge and nbgrader_args[:1] == ["autograde"]:
         forked_kernel.reserve()  # before nbgrader starts any thread

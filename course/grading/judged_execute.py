@@ -4,19 +4,20 @@ Two kernels grade a submission (configured in ``nbgrader_config.py``):
 
 - the **student's kernel** runs the notebook's cells except the tests (answers, lesson cells,
   the student's own cells), so the feedback shows the student's plots and prints. It runs
-  sandboxed (``course.kernel_sandbox``: bubblewrap, else Landlock) in a folder holding a copy
+  sandboxed (``course.grading.kernel_sandbox``: bubblewrap, else Landlock) in a folder holding a
+  copy
   of the submission's files, with memory and disk limits enforced from outside
-  (``course.watchdog``) and each cell's output capped;
+  (``course.grading.watchdog``) and each cell's output capped;
 - the **judge kernel** runs only the instructor's code from the source notebook: the setup
   cell, the lesson cells a test depends on, and the test cells with their hidden tests. Graded
   names there call into the student's kernel and bring values back by value
-  (``course.judge_kernel``). A test's grade comes from the judge alone.
+  (``course.grading.judge_kernel``). A test's grade comes from the judge alone.
 
 A student's kernel that dies (exit, crash, a limit) is restarted in a fresh copy of its
 folder, the cells that ran before are run again, and grading goes on, so only that cell's
 work is lost (after ``max_restarts`` deaths, later cells are marked as not run). A cell that
 ignores the timeout interrupt gets its kernel killed. Everything the grader did is written
-into the notebook's grading notes (``course.grading_notes``).
+into the notebook's grading notes (``course.grading.grading_notes``).
 """
 
 from __future__ import annotations
@@ -36,10 +37,10 @@ from nbformat import NotebookNode
 from nbgrader.preprocessors import Execute
 from traitlets import Integer
 
-from course import grading_notes, kernel_sandbox, written_files
 from course import notebooks as nbs
-from course.judge import JudgeKernel, JudgeProgram, bind_code, install_code, used_names
-from course.watchdog import ResourceWatchdog
+from course.grading import grading_notes, kernel_sandbox, written_files
+from course.grading.judge import JudgeKernel, JudgeProgram, bind_code, install_code, used_names
+from course.grading.watchdog import ResourceWatchdog
 
 
 class JudgedExecute(Execute):

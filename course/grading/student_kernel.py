@@ -1,13 +1,14 @@
 """The student's side of a judged call: runs *inside the student's (sandboxed) kernel*.
 
 The judge kernel never runs student code. When a test calls a graded name, the judge sends
-the student's kernel one line, ``__import__("course.student_kernel").student_kernel.serve(B)``,
-where ``B`` is a base64 request encoded by ``course.codec``. ``serve`` answers with one
+the student's kernel one line,
+``__import__("course.grading.student_kernel").grading.student_kernel.serve(B)``,
+where ``B`` is a base64 request encoded by ``course.grading.codec``. ``serve`` answers with one
 ``display_data`` message of type ``REPLY_MIME`` holding the base64-encoded reply.
 
 Nothing here is trusted: student code can replace this module, its functions or the codec
 in its own process. That buys nothing, because the judge decodes every reply strictly
-(``course.codec.decode``) and compares values itself; a forged reply is at most a wrong or
+(``course.grading.codec.decode``) and compares values itself; a forged reply is at most a wrong or
 undecodable answer to a call the student's function could have answered anyway.
 
 Requests (dicts):
@@ -32,7 +33,7 @@ import sys
 import traceback
 import warnings
 
-from course import codec
+from course.grading import codec
 
 REPLY_MIME = "application/x-course-judge-reply"
 FUNCTION_KEY = "__course_function__"  # an argument that is a function, as its source
@@ -129,7 +130,7 @@ def _argument(blob: bytes):
 
 
 def rebuild_function(spec: dict):
-    """The function described by ``course.judge_kernel.function_spec``."""
+    """The function described by ``course.grading.judge_kernel.function_spec``."""
     import importlib
 
     namespace = {name: importlib.import_module(module)

@@ -9,9 +9,9 @@ from pathlib import Path
 import nbformat
 
 from course import notebooks as nbs
+from course.authoring.execute import execute_notebook
 from course.chapters import ROOT, CourseError, source_notebook
-from course.execute import execute_notebook
-from course.progress import progress
+from course.cli.progress import progress
 
 
 def metadata_problems(nb: nbformat.NotebookNode) -> list[str]:

@@ -6,7 +6,8 @@
 ``tmp/`` and ``runtime/``: recreated empty by ``prepare`` before every start and restart, so
 nothing a kernel leaves there, such as an IPython startup file, survives a restart).
 
-With bubblewrap as root, where the process has a kernel template (``course.kernel_template``),
+With bubblewrap as root, where the process has a kernel template
+(``course.grading.kernel_template``),
 the sandbox is started around a placeholder and the kernel is forked from the template into
 its namespaces (``SandboxedFork``), same confinement, no TensorFlow import; otherwise the
 kernel is ``exec``'d in the sandbox as below.
@@ -27,19 +28,20 @@ kernel is ``exec``'d in the sandbox as below.
   the sandbox's PID namespace, hence every process in it, double-forked daemons included, and
   so does the death of the grading process (``--die-with-parent``). As root, bwrap would
   leave the kernel root with every capability, so the launcher keeps only CAP_SETUID and
-  CAP_SETGID and ``course.sandbox`` switches to an unused uid (``kernel_uid``) before
+  CAP_SETGID and ``course.grading.sandbox`` switches to an unused uid (``kernel_uid``) before
   starting the kernel; ``prepare`` hands the folder to that uid. As any other user, bwrap
   runs the kernel in a new user namespace without capabilities, in which no further user
   namespace can be made.
-- ``"landlock"``: ``course.sandbox`` restricts files with Linux Landlock (read the system and
+- ``"landlock"``: ``course.grading.sandbox`` restricts files with Linux Landlock (read the system
+and
   Python, write the folder), with the cleared environment; no namespaces, so the kernel sees
   other processes in ``/proc``, has the network, and a double-forked process of it can
   outlive the kernel.
 - ``"none"``: resource limits and the cleared environment only.
 
-In every case the kernel runs under ``course.sandbox``'s limits (address space, file size,
+In every case the kernel runs under ``course.grading.sandbox``'s limits (address space, file size,
 no core dumps), every Python started is isolated (``python -I``: neither the working folder
-nor ``PYTHONPATH`` is on ``sys.path``, so a ``numpy.py`` or ``course/sandbox.py`` handed in
+nor ``PYTHONPATH`` is on ``sys.path``, so a ``numpy.py`` or ``course/grading/sandbox.py`` handed in
 is never imported instead of the real one) and the kernel's stdout and stderr go to
 ``runtime/kernel.log`` (capped by the file-size limit), never to the grader's.
 
@@ -78,8 +80,8 @@ from jupyter_client.connect import KernelConnectionInfo
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_client.provisioning import LocalProvisioner
 
-from course import kernel_template
-from course.sandbox import landlock_abi
+from course.grading import kernel_template
+from course.grading.sandbox import landlock_abi
 
 SANDBOX_PREFIX = "course-sandbox-"
 FRESH_FOLDERS = ("home", "tmp", "runtime")
@@ -196,7 +198,8 @@ def wrap_command(kernel_cmd: list[str], spec: SandboxSpec) -> list[str]:
     for path in spec.read_only:
         _refuse_parent_folder(os.path.abspath(path), spec)
     how = mechanism()
-    launcher = [sys.executable, "-I", "-m", "course.sandbox", f"--memory-mb={spec.memory_mb}",
+    launcher = [sys.executable, "-I", "-m", "course.grading.sandbox",
+                f"--memory-mb={spec.memory_mb}",
                 f"--file-size-mb={spec.file_size_mb}"]
     if how == "bubblewrap":
         launcher += [f"--max-processes={spec.max_processes}",
@@ -294,7 +297,8 @@ def _inside_any(path: str, folders) -> bool:
 
 
 def _course_folder() -> str:
-    return str(Path(__file__).parent)
+    """The ``course`` package's folder (this module is in its ``grading`` subpackage)."""
+    return str(Path(__file__).parents[1])
 
 
 def _landlock_arguments(spec: SandboxSpec) -> list[str]:
@@ -384,7 +388,7 @@ class SandboxProvisioner(LocalProvisioner):
             os.close(log)
 
     def _can_fork(self, spec: SandboxSpec) -> bool:
-        """Can the kernel be forked from the template (``course.kernel_template``)?"""
+        """Can the kernel be forked from the template (``course.grading.kernel_template``)?"""
         command = getattr(self, "_kernel_cmd", [])
         return (kernel_template.available() and mechanism() == "bubblewrap"
                 and kernel_uid(spec) is not None and command[1:3] == ["-m", "ipykernel_launcher"])
@@ -538,7 +542,7 @@ def _use_ipc(km, spec: SandboxSpec) -> None:
 
 def _namespace_process(bwrap_pid: int, namespace_pid: int) -> psutil.Process | None:
     """The descendant of ``bwrap_pid`` whose pid inside the sandbox is ``namespace_pid``
-    (1: bwrap's init; 2: the kernel, which ``course.sandbox`` became)."""
+    (1: bwrap's init; 2: the kernel, which ``course.grading.sandbox`` became)."""
     try:
         descendants = psutil.Process(bwrap_pid).children(recursive=True)
     except psutil.Error:

@@ -5,8 +5,8 @@ same ``requirements.txt``). Each task receives
 
 - a **chapter bundle** (``chapter_bundle``, made once per chapter and run):
   ``nbgrader_config.py``, the chapter's ``source/`` and ``release/`` folders, the course's
-  signing key for grading notes (``course.grading_notes``), the instructor's grading
-  environment (``course.environment``) and the per-submission time limit;
+  signing key for grading notes (``course.grading.grading_notes``), the instructor's grading
+  environment (``course.grading.environment``) and the per-submission time limit;
 - a **submission** (``submission_payload``): the files of ``submitted/<student>/<chapter>/``.
 
 ``grade_submission`` first compares the worker's grading environment with the instructor's
@@ -16,17 +16,17 @@ packages, the installed ``course`` and ``utils`` files (the student's sandboxed 
 can change a grade (``course.settings``; the worker's come from the bundle's
 ``nbgrader_config.py`` and its own ``COURSE_*`` environment variables). Then it builds a
 scratch course directory (``tempfile``), grades the submission there
-with ``course.autograde.grade_one`` (the same worker processes, sandbox, judge and
+with ``course.grading.autograde.grade_one`` (the same worker processes, sandbox, judge and
 bookkeeping as grading on one machine) and returns plain data::
 
     {"worker": "tcp://10.0.0.5:40123",
-     "outcome": {...},                       # course.outcomes.Outcome as a dict
-     "gradebook": {...},                     # course.gradebook.export_submission
+     "outcome": {...},                       # course.grading.outcomes.Outcome as a dict
+     "gradebook": {...},                     # course.grading.gradebook.export_submission
      "autograded": {"files": {path: bytes}, "links": {}} | None}   # autograded/<s>/<c>/
 
 The scratch directory is removed afterwards; nothing is written anywhere else. Per worker
 process, two things are kept between tasks to save time, never to change a result: a fork
-server (``course.forkserver``, started on first use) and the scratch gradebook with each
+server (``course.grading.forkserver``, started on first use) and the scratch gradebook with each
 chapter bundle registered (``nbgrader generate_assignment`` once per bundle digest).
 """
 
@@ -40,9 +40,10 @@ import threading
 from dataclasses import asdict
 from pathlib import Path
 
-from course import autograde, environment, gradebook, grading_notes, release
+from course.authoring import release
 from course.fingerprint import content_digest, digest_of
-from course.forkserver import ForkServer, ForkServerError
+from course.grading import autograde, environment, gradebook, grading_notes
+from course.grading.forkserver import ForkServer, ForkServerError
 from course.nbgrader_cli import kernel_environment
 from course.settings import load_settings
 

@@ -24,10 +24,12 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from course import autograde, demo, gradebook, release
 from course import notebooks as nbs
+from course.authoring import release
+from course.authoring.execute import execute_notebook
 from course.chapters import ROOT, source_notebook
-from course.execute import execute_notebook
+from course.cli import demo
+from course.grading import autograde, gradebook
 from course.nbgrader_cli import kernel_environment
 from course.settings import CourseSettings, load_settings
 
@@ -120,7 +122,7 @@ CLUSTER_LABEL = "course autograde --cluster local:2"
 def time_autograde(chapter: str, submissions: int, root: Path = ROOT) -> list[tuple]:
     """(label, seconds, grades) for stock nbgrader, workers=1, workers=2 and a local Dask
     cluster of two workers (its start-up included, as an instructor would wait for it)."""
-    from course import cluster
+    from course.grading import cluster
 
     scratch = scratch_course(chapter, submissions, root)
     runs = []

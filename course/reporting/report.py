@@ -2,7 +2,7 @@
 with the automatic, manual and total score tables, score distributions, per-test pass rates,
 the submissions with a grading remark and the feedback pages withheld for review.
 
-The page is the Jinja2 template ``course/templates/report.html.j2``, rendered with
+The page is the Jinja2 template ``course/reporting/templates/report.html.j2``, rendered with
 autoescaping on: student ids, chapter and cell names, reasons, notes and flags come from
 submissions (a folder name, text a student's code made the grader write), and every value the
 template writes is HTML-escaped.
@@ -22,8 +22,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 from nbgrader.plugins.export import CsvExportPlugin  # noqa: E402
 
-from course import feedback, gradebook, outcomes  # noqa: E402
 from course.chapters import ROOT, CourseError  # noqa: E402
+from course.grading import gradebook, outcomes
+from course.reporting import feedback  # noqa: E402
 
 COLUMNS = ["student", "chapter", "cell", "score", "max_score", "automatic", "awaiting_manual"]
 
@@ -123,7 +124,7 @@ def _pass_rate_plot(rates: pd.DataFrame, chapter: str) -> str:
 
 
 _TEMPLATES = jinja2.Environment(
-    loader=jinja2.PackageLoader("course", "templates"), autoescape=True,
+    loader=jinja2.PackageLoader("course.reporting", "templates"), autoescape=True,
     trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)
 
 

@@ -3,7 +3,7 @@
 The grader runs the instructor's cells (setup, the lesson cells a test depends on, the test
 cells with their hidden tests) in the judge kernel. Every graded name there is bound by
 ``bind``: a function the student wrote becomes a *proxy* whose call runs the student's
-function in the student's kernel and brings the result back by value (``course.codec``); a
+function in the student's kernel and brings the result back by value (``course.grading.codec``); a
 value (a multiple-choice answer) is copied by value. So:
 
 - the test's source and expected values never enter the student's process; the student's
@@ -34,8 +34,8 @@ import random
 import time
 import warnings
 
-from course import codec
-from course.student_kernel import FUNCTION_KEY, REPLY_MIME
+from course.grading import codec
+from course.grading.student_kernel import FUNCTION_KEY, REPLY_MIME
 
 OUTPUT_LIMIT = 64 * 1024  # characters of the student's printed output shown per call
 
@@ -66,7 +66,7 @@ class _Channel:
     def request(self, request: dict, what: str) -> tuple[dict, str]:
         """``(reply, printed text)`` of ``request`` sent to the student's kernel."""
         blob = base64.b64encode(codec.encode(request)).decode("ascii")
-        code = f"__import__('course.student_kernel').student_kernel.serve({blob!r})"
+        code = f"__import__('course.grading.student_kernel').grading.student_kernel.serve({blob!r})"
         msg_id = self.client.execute(code, silent=False, store_history=False,
                                      allow_stdin=False)
         payload, printed = self._collect(msg_id, what, time.monotonic() + self.timeout)

@@ -1,12 +1,12 @@
 """The judge kernel, forked from its grading worker instead of started from scratch.
 
-A worker forked by ``course.forkserver`` has TensorFlow, Keras and ipykernel imported
+A worker forked by ``course.grading.forkserver`` has TensorFlow, Keras and ipykernel imported
 already. ``reserve()``, called first thing, before the worker starts any thread, forks a child
 that waits; ``ForkedKernelManager`` later hands it a connection file, a working folder and an
 environment, and it becomes an IPython kernel in a fraction of a second instead of the ~5 s of
 CPU a new Python spends importing TensorFlow. This is the trusted judge kernel; the student's
 kernel is forked from a template that never sees a submission, into its sandbox
-(``course.kernel_template``).
+(``course.grading.kernel_template``).
 
 What a forked kernel shares with a new one: the same modules, imported before any of them
 ran a computation, and fresh random states (NumPy's global generator is reseeded from the
@@ -27,7 +27,7 @@ from jupyter_client import AsyncKernelManager
 from jupyter_client.connect import KernelConnectionInfo
 from jupyter_client.provisioning import LocalProvisioner
 
-from course.sandbox import die_with_parent
+from course.grading.sandbox import die_with_parent
 
 _reserved: tuple[int, int] | None = None  # (pid of the waiting child, write end of its pipe)
 

@@ -6,7 +6,8 @@ each on this machine. Dask is imported only here, so grading without ``--cluster
 starts a Dask process.
 
 What is graded, and what is skipped as already graded, is decided as on one machine
-(``course.autograde.plan``). Each submission is a task (``course.cluster_task``) that gets
+(``course.grading.autograde.plan``). Each submission is a task (``course.grading.cluster_task``)
+that gets
 everything as bytes, grades in a scratch course on its worker with the same machinery as
 local grading and returns the graded notebook folder, the gradebook entry and the outcome.
 Only this process writes the course: results are merged as they arrive
@@ -19,7 +20,7 @@ once more than ``ALLOWED_FAILURES`` workers died running it, the task fails with
 ``KilledWorker`` and the submission is recorded as could not be graded, as is a submission
 whose worker refused to grade because its environment differs (never retried within the
 run). Both reasons start like a grader crash
-(``course.autograde.GRADER_CRASHED``), so a plain rerun grades them again.
+(``course.grading.autograde.GRADER_CRASHED``), so a plain rerun grades them again.
 """
 
 from __future__ import annotations
@@ -33,10 +34,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from course import autograde as local
-from course import cluster_task, environment, gradebook, outcomes
 from course.chapters import ROOT, CourseError, source_notebook
-from course.progress import progress
+from course.cli.progress import progress
+from course.grading import autograde as local
+from course.grading import cluster_task, environment, gradebook, outcomes
 from course.settings import load_settings
 
 ALLOWED_FAILURES = 2  # a task fails with KilledWorker when more workers than this died on it

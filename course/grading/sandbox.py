@@ -1,4 +1,4 @@
-"""Start a student's kernel confined: ``python -m course.sandbox [options] -- COMMAND...``.
+"""Start a student's kernel confined: ``python -m course.grading.sandbox [options] -- COMMAND...``.
 
 Applied to the process, then inherited by the kernel it ``exec``s into:
 
@@ -9,8 +9,8 @@ Applied to the process, then inherited by the kernel it ``exec``s into:
 - resource limits: address space (``--memory-mb`` plus headroom for the virtual memory
   TensorFlow reserves), size of any file it writes (``--file-size-mb``), no core dumps,
   and, with ``--max-processes``, the processes and threads of its user (RLIMIT_NPROC: only
-  meaningful where that user runs nothing else, see ``course.kernel_sandbox``);
-- with ``--uid``/``--gid`` (started as root, as ``course.kernel_sandbox`` does inside
+  meaningful where that user runs nothing else, see ``course.grading.kernel_sandbox``);
+- with ``--uid``/``--gid`` (started as root, as ``course.grading.kernel_sandbox`` does inside
   bubblewrap), it gives up root for that user before running the command, and fails rather
   than run the command with privileges it could not drop; ``--chdir`` then enters the
   command's working folder as that user;
@@ -144,7 +144,7 @@ def drop_privileges(uid: int, gid: int) -> None:
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="python -m course.sandbox")
+    parser = argparse.ArgumentParser(prog="python -m course.grading.sandbox")
     parser.add_argument("--read", action="append", default=[])
     parser.add_argument("--write", action="append", default=[])
     parser.add_argument("--memory-mb", type=int, default=0)

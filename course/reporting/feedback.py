@@ -42,8 +42,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from course import notebooks as nbs
-from course import outcomes
 from course.chapters import ROOT, CourseError, release_notebook, source_notebook
+from course.grading import outcomes
 from course.nbgrader_cli import last_error_line, run_nbgrader
 from course.settings import load_settings
 

@@ -13,7 +13,7 @@ It rebuilds the notebook from the released assignment, cell by cell:
 Structure and metadata come from the release, never from the student: a student can edit
 any cell's metadata, and metadata steers how a cell runs (nbclient skips cells tagged
 ``skip-execution`` and lets ``raises-exception`` cells fail; nbgrader reads ``nbgrader``;
-``course.grading_notes`` reads ``course``; ``jupyter.source_hidden`` hides code from the
+``course.grading.grading_notes`` reads ``course``; ``jupyter.source_hidden`` hides code from the
 instructor's view). So:
 
 - locked cells (setup, tests, every other cell with a grade id that is not an answer) are the
@@ -25,7 +25,7 @@ instructor's view). So:
 The student's honest work is graded as if the structure had not been damaged, and every
 repair the student could see is written into the grading notes (metadata swapped without
 any visible effect is not noted, so an intact submission has no notes). The student's code
-is then scanned (``course.scan``) and the findings recorded as flags.
+is then scanned (``course.grading.scan``) and the findings recorded as flags.
 """
 
 from __future__ import annotations
@@ -35,8 +35,8 @@ import copy
 import nbformat
 from nbgrader.preprocessors import NbGraderPreprocessor
 
-from course import grading_notes, scan
 from course import notebooks as nbs
+from course.grading import grading_notes, scan
 
 # Tags nbclient acts on when it runs a cell (``NotebookClient.skip_cells_with_tag`` and the
 # tag that lets a cell fail); a submission must not choose how its cells run.

@@ -1,7 +1,8 @@
-"""Grading workers that start in milliseconds: ``python -m course.forkserver``.
+"""Grading workers that start in milliseconds: ``python -m course.grading.forkserver``.
 
-A grading worker (``course.worker``) needs nbgrader, this course's grader and, for its judge
-kernel (``course.forked_kernel``), TensorFlow imported: about 7 s of CPU, paid again by every
+A grading worker (``course.grading.worker``) needs nbgrader, this course's grader and, for its judge
+kernel (``course.grading.forked_kernel``), TensorFlow imported: about 7 s of CPU, paid again by
+every
 submission when each worker is a fresh Python. The fork server imports them once; every
 worker is then a fork of it. Only the instructor's trusted code runs in the server and its
 forks: a submission runs in the sandboxed kernel its worker starts, never here.
@@ -26,21 +27,22 @@ import tempfile
 import threading
 from pathlib import Path
 
-from course import kernel_template
-from course.sandbox import die_with_parent
+from course.grading import kernel_template
+from course.grading.sandbox import die_with_parent
 
 # Imported once in the server, shared by every worker it forks: the grader, and what the
 # judge kernel imports (the chapters' setup cells and the course's ``utils``). None of these
 # starts a thread on import when OMP_NUM_THREADS is set, as the grading environment does.
-PRELOAD = ("nbgrader.apps.nbgraderapp", "course.worker", "course.judged_execute",
+PRELOAD = ("nbgrader.apps.nbgraderapp", "course.grading.worker", "course.grading.judged_execute",
            "ipykernel.kernelapp", "numpy", "pandas", "matplotlib.pyplot", "tensorflow", "keras",
            "sklearn.datasets", "sklearn.model_selection", "sklearn.linear_model",
            "sklearn.metrics", "scipy.special", "utils", "utils.checks", "utils.datasets",
-           "course.judge_kernel")
+           "course.grading.judge_kernel")
 
 
 # The server's environment, which its workers and the students' kernels forked from its
-# template (``course.kernel_template``) inherit in memory: what grading reads, never the rest
+# template (``course.grading.kernel_template``) inherit in memory: what grading reads, never the
+# rest
 # of the instructor's shell (tokens, passwords).
 ENVIRONMENT_PREFIXES = ("COURSE_", "JUPYTER", "JPY_", "NBGRADER", "PYTHON", "OMP_", "TF_",
                         "KMP_", "MKL_", "OPENBLAS_", "CUDA_", "LC_", "XDG_")
@@ -119,7 +121,7 @@ def _fork_worker(request: dict) -> int:
         signal.signal(signal.SIGINT, signal.default_int_handler)
         _redirect(request["log"])
         os.chdir(request["cwd"])
-        from course import worker
+        from course.grading import worker
 
         code = worker.main(request["argv"], fork_judge=True)
     except SystemExit as stop:
@@ -169,7 +171,8 @@ class ForkServer:
     def __init__(self, cwd: Path, env: dict[str, str], startup_timeout: float = 120):
         self._errors = tempfile.TemporaryFile()
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "course.forkserver"], cwd=cwd, env=server_environment(env),
+            [sys.executable, "-m", "course.grading.forkserver"], cwd=cwd,
+            env=server_environment(env),
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._errors)
         self._cwd = str(cwd)
         self._lock = threading.Lock()
@@ -186,7 +189,8 @@ class ForkServer:
             raise ForkServerError(f"the fork server did not start: {self._last_error()}")
 
     def start(self, argv: list[str], log: str) -> ForkedWorker:
-        """Fork a worker running ``course.worker`` with ``argv``, output appended to ``log``."""
+        """Fork a worker running ``course.grading.worker`` with ``argv``, output appended to
+        ``log``."""
         started, exited = threading.Event(), threading.Event()
         answer: list = []
         with self._lock:

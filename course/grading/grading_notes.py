@@ -1,7 +1,8 @@
 """Grading notes: what the grader did to a submission, kept in the graded notebook itself.
 
 The notes live in one markdown cell at the top of the autograded notebook, so the student
-reads them in the feedback and the instructor in the report (``course.autograde`` copies them
+reads them in the feedback and the instructor in the report (``course.grading.autograde`` copies
+them
 into the submission's outcome). Two kinds:
 
 - ``notes``: what changed how the notebook was graded ("test cell test_sigmoid was missing; it
@@ -20,7 +21,8 @@ unsigned ``course`` metadata from every cell before writing its own.
 
 Callers name the course root (``root``) whose key signs the notes; ``None`` means the course
 of this repository (``course.chapters.ROOT``). The writer (nbgrader preprocessors, with
-``self.config.CourseDirectory.root``) and the reader (``course.autograde``) must name the same
+``self.config.CourseDirectory.root``) and the reader (``course.grading.autograde``) must name the
+same
 root, or the notes are treated as forged.
 """
 

@@ -68,7 +68,7 @@ _nbgrader_course: Path | None = None  # whose writer lock nbgrader's own session
 def install_lock(root: Path) -> None:
     """Make every nbgrader ``Gradebook`` opened in this process hold ``root``'s writer lock
     (``locked``) from its creation until its ``close()``. Called by grading worker processes
-    (``course.worker``) before they run nbgrader.
+    (``course.grading.worker``) before they run nbgrader.
 
     Why the class itself is patched: nbgrader opens its gradebook sessions on its own, in its
     apps, converters and preprocessors (``Gradebook(db_url, course_id)``, the class imported

@@ -16,8 +16,8 @@ from pathlib import Path
 from nbformat import NotebookNode
 
 from course import notebooks as nbs
+from course.authoring.mutants import Mutant, apply_mutants, load_mutants
 from course.chapters import ROOT, release_notebook, source_notebook
-from course.mutants import Mutant, apply_mutants, load_mutants
 from course.settings import load_settings
 
 DEMO_STUDENTS = ("reference", "blank", "mistakes")

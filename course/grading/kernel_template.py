@@ -2,19 +2,20 @@
 
 A new Python spends about 5 s of CPU importing TensorFlow, Keras, pandas and ipykernel: stock
 nbgrader pays it for every submission, and so did the course's sandboxed kernel. Here the
-fork server (``course.forkserver``), right after its imports and before it reads any request,
+fork server (``course.grading.forkserver``), right after its imports and before it reads any
+request,
 forks the **template**: a single-threaded process that never runs anyone's code and never
 sees a submission. For each student's kernel:
 
 1. the grading worker starts the sandbox as usual, ``bwrap`` with the kernel's namespaces,
-   mounts and cleared environment (``course.kernel_sandbox``), running only a placeholder
+   mounts and cleared environment (``course.grading.kernel_sandbox``), running only a placeholder
    (``cat``) that keeps the namespaces alive;
 2. it hands the template one end of a fresh socket pair with the order (the placeholder's
    pid, the kernel's uid, limits, folder, environment, connection file);
 3. the template forks a **launcher** that joins every namespace of the placeholder (mount,
    PID, network, IPC, UTS, cgroup: it sees what the kernel will see) and forks the kernel:
    a new session, resource limits, root given up for the kernel's own uid with no
-   capabilities and ``no_new_privs`` (``course.sandbox``), no file descriptor but its log,
+   capabilities and ``no_new_privs`` (``course.grading.sandbox``), no file descriptor but its log,
    the kernel's environment, then an IPython kernel on the connection file;
 4. the launcher waits for the kernel and reports its exit status on the socket.
 
@@ -22,7 +23,7 @@ The kernel is thus confined exactly as an ``exec``'d one: it is in the sandbox's
 namespace (killing the sandbox kills it, and it sees no process outside), sees only the
 sandbox's mounts, has no network. What it inherits besides: the template's memory, which
 holds the modules the fork server imported (public code) and the fork server's environment,
-which ``course.forkserver`` starts with an allow-list of variables (no secrets of the
+which ``course.grading.forkserver`` starts with an allow-list of variables (no secrets of the
 instructor's shell). No process outside the sandbox is reachable from it: the template and
 the launcher are in the grader's PID namespace, and their sockets are not in its mounts.
 
@@ -44,7 +45,12 @@ import sys
 import tempfile
 import time
 
-from course.sandbox import die_with_parent, drop_privileges, limit_processes, limit_resources
+from course.grading.sandbox import (
+    die_with_parent,
+    drop_privileges,
+    limit_processes,
+    limit_resources,
+)
 
 # The placeholder's namespaces the kernel joins, mount last (it changes what /proc shows).
 NAMESPACES = ("ipc", "uts", "net", "cgroup", "pid", "mnt")
@@ -82,14 +88,15 @@ def start() -> None:
 
 
 def spawn(preload: tuple[str, ...] = ()) -> subprocess.Popen | None:
-    """Start the template as a new process (``python -m course.kernel_template``) that
+    """Start the template as a new process (``python -m course.grading.kernel_template``) that
     imports ``preload`` first; for a process that is not a fork server (the tests)."""
     global _template
     if os.geteuid() != 0:
         return None
     ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     process = subprocess.Popen(
-        [sys.executable, "-I", "-m", "course.kernel_template", str(theirs.fileno()), *preload],
+        [sys.executable, "-I", "-m", "course.grading.kernel_template", str(theirs.fileno()),
+         *preload],
         pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL, env=kernel_server_env())
     theirs.close()
     _template = ours
@@ -97,7 +104,7 @@ def spawn(preload: tuple[str, ...] = ()) -> subprocess.Popen | None:
 
 
 def kernel_server_env() -> dict[str, str]:
-    from course.forkserver import server_environment
+    from course.grading.forkserver import server_environment
 
     return server_environment(dict(os.environ))
 
@@ -261,7 +268,8 @@ def _join_namespaces(holder: int) -> None:
 
 
 def _become_kernel(order: dict, log: int, keep: int) -> None:
-    """The kernel: confined as ``course.sandbox`` confines an ``exec``'d one, then IPython."""
+    """The kernel: confined as ``course.grading.sandbox`` confines an ``exec``'d one, then
+    IPython."""
     code = 1
     try:
         os.setsid()
@@ -279,7 +287,7 @@ def _become_kernel(order: dict, log: int, keep: int) -> None:
         _libc().prctl(_PR_SET_DUMPABLE, 1, 0, 0, 0)
         os.chdir(order["cwd"])
         _fresh_process_state(order["env"])
-        from course.forked_kernel import run_kernel
+        from course.grading.forked_kernel import run_kernel
 
         run_kernel(order["connection_file"], order["argv"])
         code = 0

@@ -1,11 +1,12 @@
 """``course autograde``: grade ``submitted/<student>/<chapter>/`` several at a time.
 
 Each submission is graded by nbgrader's autograde in its own worker process
-(``course.worker``), whose student kernel runs sandboxed and whose tests run in a judge kernel
-(``course.judged_execute``);
+(``course.grading.worker``), whose student kernel runs sandboxed and whose tests run in a judge
+kernel
+(``course.grading.judged_execute``);
 workers take turns on the SQLite gradebook through a file lock, so parallel grading gives
 exactly the grades of serial grading. Every submission folder ends with a gradebook entry and
-an outcome (``course.outcomes``), also when grading it failed or was stopped, so none is
+an outcome (``course.grading.outcomes``), also when grading it failed or was stopped, so none is
 lost. A rerun skips submissions already graded from the same files.
 
 Crash safety: a submission is graded under its own lock file, so two runs never grade it at
@@ -28,12 +29,13 @@ import nbformat
 import psutil
 from filelock import FileLock
 
-from course import gradebook, grading_notes, outcomes, release
+from course.authoring import release
 from course.chapters import ROOT, CourseError, source_notebook
-from course.forkserver import ForkServer, ForkServerError
+from course.cli.progress import progress
+from course.grading import gradebook, grading_notes, outcomes
+from course.grading.forkserver import ForkServer, ForkServerError
 from course.nbgrader_cli import kernel_environment, last_error_line, nbgrader_command
 from course.notebooks import read as read_notebook
-from course.progress import progress
 from course.settings import CourseSettings, load_settings
 
 

@@ -1,7 +1,7 @@
 """What a grade depends on besides the submission: installed packages, grader code, settings.
 
 A grade must not depend on where it was computed. When grading is spread over machines
-(``course.cluster``), the instructor's process describes its grading environment with
+(``course.grading.cluster``), the instructor's process describes its grading environment with
 ``current()`` and every worker compares it with its own before grading; any difference is a
 refusal that names what differs (``differences``).
 
@@ -37,14 +37,14 @@ from course.settings import CourseSettings, load_settings
 EXTRA_PACKAGES = "COURSE_PACKAGE_FINGERPRINT_EXTRA"
 
 # Variables that are no course setting yet can change a grade: passed to the student's
-# kernel (course/judged_execute.py).
+# kernel (course/grading/judged_execute.py).
 OUTSIDE_SETTINGS = ("TF_ENABLE_ONEDNN_OPTS",)
 
 
 @dataclass(frozen=True)
 class Environment:
     packages: tuple[str, ...]   # sorted "name==version"
-    code: dict[str, str]        # "course/autograde.py" -> sha256 hex of its bytes
+    code: dict[str, str]        # "course/grading/autograde.py" -> sha256 hex of its bytes
     settings: dict[str, str]    # "COURSE_CELL_TIMEOUT" -> "120" (see grading_settings)
 
     @property
@@ -82,11 +82,12 @@ def installed_packages() -> tuple[str, ...]:
 
 def code_digests() -> dict[str, str]:
     """sha256 hex of each file of the installed ``course`` and ``utils`` packages, by POSIX
-    path relative to the folder holding them (``"course/autograde.py"``; caches left out)."""
+    path relative to the folder holding them (``"course/grading/autograde.py"``; caches left
+    out)."""
     import utils
 
     digests = {}
-    for package in (Path(__file__).parent, Path(utils.__file__).parent):
+    for package in (Path(__file__).parents[1], Path(utils.__file__).parent):
         found = file_digests(package, skip=_is_cache)
         digests.update({f"{package.name}/{rel}": digest for rel, digest in found.items()})
     return digests

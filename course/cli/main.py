@@ -14,15 +14,15 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from course import autograde as autograde_mod
-from course import bench as bench_mod
-from course import collect as collect_mod
-from course import demo as demo_mod
-from course import feedback as feedback_mod
-from course import release as release_mod
-from course import report as report_mod
-from course import validate as validate_mod
+from course.authoring import release as release_mod
+from course.authoring import validate as validate_mod
 from course.chapters import ROOT, CourseError, resolve_chapters
+from course.cli import bench as bench_mod
+from course.cli import demo as demo_mod
+from course.grading import autograde as autograde_mod
+from course.grading import collect as collect_mod
+from course.reporting import feedback as feedback_mod
+from course.reporting import report as report_mod
 
 console = Console()
 
@@ -169,7 +169,7 @@ def run_collect(chapters: list[str], root: Path, args: argparse.Namespace) -> No
 def run_on_cluster(chapters: list[str], root: Path, args: argparse.Namespace) -> list:
     """``autograde --cluster``: grade on Dask (imported only here) and print which worker
     graded how many submissions."""
-    from course import cluster as cluster_mod
+    from course.grading import cluster as cluster_mod
 
     run = cluster_mod.autograde(chapters, root, args.cluster, force=args.force,
                                 students=args.student,

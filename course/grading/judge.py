@@ -4,7 +4,7 @@ Test cells never run in the student's kernel. They run in a *judge kernel* that 
 only the instructor's code, taken from the source notebook: the setup cell, then before each
 test the lesson cells whose names the test uses (its dependency slice, found from the names
 each cell binds and uses), then the test itself. Graded names (what the answer cells define)
-are bound there by ``course.judge_kernel`` to the student's kernel: functions as proxies,
+are bound there by ``course.grading.judge_kernel`` to the student's kernel: functions as proxies,
 answers by value.
 """
 
@@ -21,7 +21,7 @@ from pathlib import Path
 from jupyter_core.utils import ensure_async
 
 from course import notebooks as nbs
-from course.forked_kernel import ForkedKernelManager
+from course.grading.forked_kernel import ForkedKernelManager
 
 
 def _tree(source: str):
@@ -268,7 +268,7 @@ class JudgeKernel:
 def install_code(connection_info: dict, timeout: float) -> str:
     """Code that sets the judge up in the judge kernel."""
     info = {k: (v.decode() if isinstance(v, bytes) else v) for k, v in connection_info.items()}
-    return ("import course.judge_kernel as __course_judge__\n"
+    return ("import course.grading.judge_kernel as __course_judge__\n"
             f"__course_judge__.install({info!r}, {float(timeout)!r})")
 
 

@@ -3,7 +3,7 @@
 One JSON file per submission, ``reports/outcomes/<chapter>/<student>.json``, written
 atomically when its grading ends. It holds the status (``graded``, ``failed``, ``timeout``),
 a reason an instructor and a student can read, the grading notes and review flags of
-``course.grading_notes``, the grading time and a fingerprint of the submitted files, so that
+``course.grading.grading_notes``, the grading time and a fingerprint of the submitted files, so that
 a rerun can skip what is already graded. The outcome is removed when grading starts, so a
 grader killed midway leaves no outcome and the rerun grades that submission again.
 """
