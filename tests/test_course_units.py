@@ -3,6 +3,8 @@ course.cli.demo, without
 executing notebooks."""
 
 import shutil
+import subprocess
+import sys
 
 import nbformat
 import pytest
@@ -13,7 +15,14 @@ from course import notebooks as nbs
 from course.authoring import mutants, release, validate
 from course.chapters import CourseError, resolve_chapters
 from course.cli import demo
-from tests.helpers import make_course, nbgrader_cell, tiny_notebook
+from tests.helpers import (
+    TINY_CHAPTER,
+    build_submissions,
+    course_cli,
+    make_course,
+    nbgrader_cell,
+    tiny_notebook,
+)
 
 
 def test_graded_names_and_solution_code():
@@ -199,3 +208,18 @@ def test_a_rerun_grades_again_what_the_grader_crashed_on_but_not_what_it_graded(
         "timeout", "grading was stopped after 60 s"))
     autograde.outcomes.save(autograde._grade(job, root, 60), root)
     assert autograde._already_graded(job, root), "the submission's own timeout stands"
+
+
+def test_a_worker_stops_on_an_error_in_the_course_configuration(tiny_course):
+    """Rather than grade a submission without the file's configuration (stock nbgrader: no
+    sandbox, no judge)."""
+    assert course_cli(tiny_course, "release", TINY_CHAPTER).returncode == 0
+    build_submissions(tiny_course)
+    config = tiny_course / "nbgrader_config.py"
+    config.write_text(config.read_text() + "\nraise RuntimeError('broken course configuration')\n")
+    result = subprocess.run([sys.executable, "-m", "course.grading.worker", str(tiny_course),
+                             "autograde", TINY_CHAPTER, "--student", "reference"],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode != 0
+    assert "broken course configuration" in result.stdout + result.stderr
+    assert not (tiny_course / "autograded" / "reference").exists()

@@ -42,6 +42,8 @@ sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 
+from utils.runtime import THREADS_ENV  # noqa: E402
+
 SEED = 5
 RATES = (3.0, 0.3, 1e-4, 1e-2)
 ORDER_SEED = 2024
@@ -70,7 +72,7 @@ def loss_curve(learning_rate: float, X: np.ndarray, y: np.ndarray,
 
 def make_curves() -> dict[str, list[float]]:
     """The four curves, keyed by letter in the shuffled order described in the docstring."""
-    os.environ.setdefault("COURSE_TF_THREADS", "1")
+    os.environ.setdefault(THREADS_ENV, "1")
     import utils
 
     digits = utils.datasets.load_digits()

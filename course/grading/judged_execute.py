@@ -41,6 +41,7 @@ from course import notebooks as nbs
 from course.grading import grading_notes, kernel_sandbox, written_files
 from course.grading.judge import JudgeKernel, JudgeProgram, bind_code, install_code, used_names
 from course.grading.watchdog import ResourceWatchdog
+from utils.runtime import THREADS_ENV
 
 
 class JudgedExecute(Execute):
@@ -446,7 +447,7 @@ def _plain(info: dict) -> dict:
 
 def _student_environment() -> dict[str, str]:
     """Variables the student's kernel may see (everything else is cleared)."""
-    keep = ("COURSE_TF_THREADS", "OMP_NUM_THREADS", "TF_CPP_MIN_LOG_LEVEL", "MPLBACKEND",
+    keep = (THREADS_ENV, "OMP_NUM_THREADS", "TF_CPP_MIN_LOG_LEVEL", "MPLBACKEND",
             "TF_ENABLE_ONEDNN_OPTS", "CUDA_VISIBLE_DEVICES")
     return {k: os.environ[k] for k in keep if k in os.environ}
 

@@ -21,8 +21,7 @@ from course.grading.sandbox import die_with_parent
 def main(argv: list[str], fork_judge: bool = False) -> int:
     """Run nbgrader with ``argv`` = ``[ROOT, *nbgrader arguments]``; with ``fork_judge`` (a
     worker forked by ``course.grading.forkserver``, TensorFlow imported), an autograde's judge
-    kernel
-    is forked from this process (``course.grading.forked_kernel``)."""
+    kernel is forked from this process (``course.grading.forked_kernel``)."""
     root, nbgrader_args = Path(argv[0]), argv[1:]
     parent = os.getppid()
     die_with_parent()
@@ -37,12 +36,30 @@ def main(argv: list[str], fork_judge: bool = False) -> int:
     from nbgrader.apps.nbgraderapp import NbGraderApp
 
     try:
+        error = _configuration_error(root)
+        if error is not None:
+            print(f"[course worker] {error}", file=sys.stderr)
+            return 2
         NbGraderApp.launch_instance(argv=nbgrader_args)
     except SystemExit as stop:
         return stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 1)
     finally:
         forked_kernel.release()
     return 0
+
+
+def _configuration_error(root: Path) -> str | None:
+    """Why the course's ``nbgrader_config.py`` cannot be loaded (None when it can): nbgrader
+    would log the error and go on without the file, grading as stock nbgrader (no sandbox,
+    no judge)."""
+    from course.chapters import CourseError
+    from course.settings import load_settings
+
+    try:
+        load_settings(root)
+    except CourseError as error:
+        return str(error)
+    return None
 
 
 if __name__ == "__main__":
