@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import ctypes
 import json
+import linecache
 import os
 import select
 import signal
@@ -307,6 +308,7 @@ def _fresh_process_state(env: dict[str, str]) -> None:
     os.environ.update(env)
     os.environ["PWD"] = os.getcwd()
     tempfile.tempdir = None  # chosen again from TMPDIR (the fork server's is cached)
+    linecache.clearcache()  # source lines the fork server happened to read
     if _first_path is not None and sys.path[:1] == [_first_path]:
         del sys.path[0]  # as ``python -I`` would have it
     if "matplotlib" in sys.modules:
