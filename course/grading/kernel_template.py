@@ -98,13 +98,14 @@ def spawn(preload: tuple[str, ...] = ()) -> subprocess.Popen | None:
     process = subprocess.Popen(
         [sys.executable, "-I", "-m", "course.grading.kernel_template", str(theirs.fileno()),
          *preload],
-        pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL, env=kernel_server_env())
+        pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL, env=_template_environment())
     theirs.close()
     _template = ours
     return process
 
 
-def kernel_server_env() -> dict[str, str]:
+def _template_environment() -> dict[str, str]:
+    """What a spawned template starts with: the fork server's allow-listed environment."""
     from course.grading.forkserver import server_environment
 
     return server_environment(dict(os.environ))
