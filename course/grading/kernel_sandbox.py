@@ -215,19 +215,20 @@ def wrap_command(kernel_cmd: list[str], spec: SandboxSpec) -> list[str]:
     return [*prefix, *launcher, "--", *isolated_python(kernel_cmd)]
 
 
-def _isolation_arguments() -> list[str]:
-    """Namespaces and privileges (see the module docstring for the root case)."""
+def _isolation_arguments(switches_user: bool = True) -> list[str]:
+    """Namespaces and privileges (see the module docstring for the root case); as root, the
+    command keeps CAP_SETUID and CAP_SETGID only if it ``switches_user`` (the launcher)."""
     arguments = ["--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
                  "--unshare-cgroup-try", "--hostname", "sandbox", "--die-with-parent",
                  "--new-session"]
     if _as_root():
-        return [*arguments, "--cap-drop", "ALL", "--cap-add", "CAP_SETUID",
-                "--cap-add", "CAP_SETGID"]
+        kept = ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"] if switches_user else []
+        return [*arguments, "--cap-drop", "ALL", *kept]
     return [*arguments, "--unshare-user", "--disable-userns"]
 
 
-def _bubblewrap_arguments(spec: SandboxSpec) -> list[str]:
-    arguments = [*_isolation_arguments(), "--clearenv"]
+def _bubblewrap_arguments(spec: SandboxSpec, switches_user: bool = True) -> list[str]:
+    arguments = [*_isolation_arguments(switches_user), "--clearenv"]
     for name, value in kernel_environment(spec).items():
         arguments += ["--setenv", name, value]
     arguments += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
@@ -397,7 +398,8 @@ class SandboxProvisioner(LocalProvisioner):
         """Start the sandbox with a placeholder in it, then have the template fork the kernel
         into its namespaces."""
         holder = subprocess.Popen(
-            [shutil.which("bwrap") or "bwrap", *_bubblewrap_arguments(spec), "--",
+            [shutil.which("bwrap") or "bwrap", *_bubblewrap_arguments(spec, switches_user=False),
+             "--",
              "/bin/sh", "-c", "echo ready && exec cat >/dev/null"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, close_fds=True)
         try:

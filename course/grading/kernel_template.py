@@ -49,14 +49,15 @@ import time
 from course.grading.sandbox import (
     die_with_parent,
     drop_privileges,
+    libc,
     limit_processes,
     limit_resources,
+    make_dumpable,
 )
 
 # The placeholder's namespaces the kernel joins, mount last (it changes what /proc shows).
 NAMESPACES = ("ipc", "uts", "net", "cgroup", "pid", "mnt")
 REQUIRED = {"ipc", "uts", "net", "pid", "mnt"}
-_PR_SET_DUMPABLE = 4
 _ORDER_LIMIT = 1 << 20
 
 _template: socket.socket | None = None  # the fork server's end; forked workers inherit it
@@ -254,7 +255,7 @@ def _launch(fd: int) -> None:
 def _join_namespaces(holder: int) -> None:
     """Enter the namespaces of process ``holder``; refuse when one the sandbox must have is
     the grader's own (the process is not a sandbox)."""
-    libc = _libc()
+    c = libc()
     targets = {}
     for kind in NAMESPACES:
         theirs, mine = os.stat(f"/proc/{holder}/ns/{kind}"), os.stat(f"/proc/self/ns/{kind}")
@@ -264,7 +265,7 @@ def _join_namespaces(holder: int) -> None:
             raise TemplateError(f"process {holder} shares the grader's {kind} namespace")
     for kind in NAMESPACES:
         if kind in targets:
-            if libc.setns(targets[kind], 0) != 0:
+            if c.setns(targets[kind], 0) != 0:
                 raise OSError(ctypes.get_errno(), f"setns({kind}) failed")
             os.close(targets[kind])
 
@@ -286,7 +287,7 @@ def _become_kernel(order: dict, log: int, keep: int) -> None:
         drop_privileges(order["uid"], order["gid"])
         # Linux clears both when credentials change; an exec'd kernel would have them back.
         die_with_parent()
-        _libc().prctl(_PR_SET_DUMPABLE, 1, 0, 0, 0)
+        make_dumpable()
         os.chdir(order["cwd"])
         _fresh_process_state(order["env"])
         from course.grading.forked_kernel import run_kernel
@@ -328,9 +329,6 @@ def _erase_inherited_environment() -> None:
     if 0 < start < end:
         ctypes.memset(start, 0, end - start)
 
-
-def _libc() -> ctypes.CDLL:
-    return ctypes.CDLL(None, use_errno=True)
 
 
 if __name__ == "__main__":

@@ -32,7 +32,7 @@ import sys
 _SYS_CREATE_RULESET, _SYS_ADD_RULE, _SYS_RESTRICT_SELF = 444, 445, 446  # same on all arches
 _CREATE_RULESET_VERSION = 1
 _RULE_PATH_BENEATH = 1
-_PR_SET_PDEATHSIG, _PR_SET_NO_NEW_PRIVS = 1, 38
+_PR_SET_PDEATHSIG, _PR_SET_DUMPABLE, _PR_SET_NO_NEW_PRIVS = 1, 4, 38
 _SCOPE_SIGNAL = 1 << 1
 
 _READ = (1 << 0) | (1 << 2) | (1 << 3)      # execute, read file, read dir
@@ -52,7 +52,8 @@ class _PathBeneathAttr(ctypes.Structure):
     _fields_ = [("allowed_access", ctypes.c_uint64), ("parent_fd", ctypes.c_int32)]
 
 
-def _libc() -> ctypes.CDLL:
+def libc() -> ctypes.CDLL:
+    """The C library, with ``errno`` kept for ``ctypes.get_errno()``."""
     return ctypes.CDLL(None, use_errno=True)
 
 
@@ -60,7 +61,7 @@ def landlock_abi() -> int:
     """The Landlock ABI version of the running Linux kernel (0 when unsupported)."""
     if not sys.platform.startswith("linux"):
         return 0
-    version = _libc().syscall(_SYS_CREATE_RULESET, None, ctypes.c_size_t(0),
+    version = libc().syscall(_SYS_CREATE_RULESET, None, ctypes.c_size_t(0),
                               ctypes.c_uint32(_CREATE_RULESET_VERSION))
     return max(int(version), 0)
 
@@ -68,34 +69,40 @@ def landlock_abi() -> int:
 def die_with_parent() -> None:
     """Ask Linux to SIGKILL this process when the process that started it dies."""
     if sys.platform.startswith("linux"):
-        _libc().prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        libc().prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+
+
+def make_dumpable() -> None:
+    """Let this process read its own ``/proc/self`` files again, as after an ``exec``
+    (Linux clears the flag when a process gives up root)."""
+    libc().prctl(_PR_SET_DUMPABLE, 1, 0, 0, 0)
 
 
 def restrict_files(read: list[str], write: list[str]) -> None:
     """Allow only reading below ``read`` and reading/writing below ``write`` from now on."""
-    libc, abi = _libc(), landlock_abi()
+    c, abi = libc(), landlock_abi()
     if abi < 1:
         raise OSError("Landlock is not supported by this Linux kernel")
     handled = _ALL_BY_ABI.get(abi, _ALL_BY_ABI[5])
     attr = _RulesetAttr(handled, 0, _SCOPE_SIGNAL if abi >= 6 else 0)
     size = ctypes.sizeof(_RulesetAttr) if abi >= 6 else 16
-    ruleset = libc.syscall(_SYS_CREATE_RULESET, ctypes.byref(attr), ctypes.c_size_t(size),
+    ruleset = c.syscall(_SYS_CREATE_RULESET, ctypes.byref(attr), ctypes.c_size_t(size),
                            ctypes.c_uint32(0))
     if ruleset < 0:
         raise OSError(ctypes.get_errno(), "landlock_create_ruleset failed")
     try:
         for paths, access in ((read, _READ), (write, handled)):
             for path in paths:
-                _allow(libc, ruleset, path, access)
-        if libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
+                _allow(c, ruleset, path, access)
+        if c.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
             raise OSError(ctypes.get_errno(), "prctl(NO_NEW_PRIVS) failed")
-        if libc.syscall(_SYS_RESTRICT_SELF, ruleset, ctypes.c_uint32(0)) != 0:
+        if c.syscall(_SYS_RESTRICT_SELF, ruleset, ctypes.c_uint32(0)) != 0:
             raise OSError(ctypes.get_errno(), "landlock_restrict_self failed")
     finally:
         os.close(ruleset)
 
 
-def _allow(libc: ctypes.CDLL, ruleset: int, path: str, access: int) -> None:
+def _allow(c: ctypes.CDLL, ruleset: int, path: str, access: int) -> None:
     try:
         fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
     except OSError:
@@ -104,7 +111,7 @@ def _allow(libc: ctypes.CDLL, ruleset: int, path: str, access: int) -> None:
         if not os.path.isdir(path):  # files accept only file rights
             access &= (1 << 0) | (1 << 1) | (1 << 2) | (1 << 14) | _IOCTL_DEV
         rule = _PathBeneathAttr(access, fd)
-        if libc.syscall(_SYS_ADD_RULE, ruleset, _RULE_PATH_BENEATH, ctypes.byref(rule),
+        if c.syscall(_SYS_ADD_RULE, ruleset, _RULE_PATH_BENEATH, ctypes.byref(rule),
                         ctypes.c_uint32(0)) != 0:
             raise OSError(ctypes.get_errno(), f"landlock_add_rule failed for {path}")
     finally:
@@ -139,7 +146,7 @@ def drop_privileges(uid: int, gid: int) -> None:
         held = [line for line in status if line.startswith(("CapPrm:", "CapEff:", "CapAmb:"))]
     if any(int(line.split()[1], 16) for line in held):
         raise OSError(f"capabilities left after becoming uid {uid}: {held}")
-    if _libc().prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
+    if libc().prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
         raise OSError(ctypes.get_errno(), "prctl(NO_NEW_PRIVS) failed")
 
 
